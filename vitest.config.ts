@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 // which its globalSetup starts once and hands to tests through `provide`/`inject`.
 export default defineConfig({
   test: {
-    reporters: ["default"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
       {
         test: {

@@ -92,14 +92,29 @@ install_kube_apiserver() {
     printf 'replace %s => %s %s\n' "$m" "$m" "$KUBE_STAGING_VERSION" >>"$dir/go.mod"
   done
   run "$peer" "$log" bash -c "cd '$dir' && go get -tool 'k8s.io/kubernetes/cmd/kube-apiserver@$version'"
-  local ld="-s -w"
-  local p="k8s.io/component-base/version"
-  ld="$ld -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$version" | cut -d. -f2)"
-  ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-  ld="$ld -X $p/verflag.programName=kube-apiserver"
-  run "$peer" "$log" bash -c "cd '$dir' && go build -trimpath -ldflags '$ld' -o '$BIN/kube-apiserver' k8s.io/kubernetes/cmd/kube-apiserver"
+  run "$peer" "$log" bash -c "cd '$dir' && go build -trimpath -ldflags '$(kube_ldflags kube-apiserver)' -o '$BIN/kube-apiserver' k8s.io/kubernetes/cmd/kube-apiserver"
   stamp "$peer" "$version"
   say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
+install_kube_controller_manager() {
+  # Only for what the API server alone does not do and tests rely on: garbage collection of
+  # owner-referenced objects and namespace cleanup. Built in the kube-apiserver wrapper module.
+  local peer=kube-controller-manager version=$KUBE_VERSION dir="$SRC/kube-apiserver"
+  if stamp_ok "$peer" "$version"; then say "$peer $version: cached"; return; fi
+  stamp_ok kube-apiserver "$version" || install_kube_apiserver
+  local t0=$SECONDS log="$LOGS/install-$peer.log"; : >"$log"
+  say "$peer $version: building from the Go module proxy…"
+  run "$peer" "$log" bash -c "cd '$dir' && go get -tool 'k8s.io/kubernetes/cmd/kube-controller-manager@$version'"
+  run "$peer" "$log" bash -c "cd '$dir' && go build -trimpath -ldflags '$(kube_ldflags kube-controller-manager)' -o '$BIN/kube-controller-manager' k8s.io/kubernetes/cmd/kube-controller-manager"
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
+kube_ldflags() {
+  # Version stamps so /version reports the real release, as an official build does.
+  local p="k8s.io/component-base/version"
+  printf '%s' "-s -w -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$(echo "$KUBE_VERSION" | cut -d. -f2) -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z -X $p/verflag.programName=$1"
 }
 
 install_sops() {
@@ -177,7 +192,7 @@ install_lowkey_vault() {
   fi
 }
 
-ALL=(age sops sealed_secrets etcd kube_apiserver openbao moto gcp_emulator template_oracle lowkey_vault)
+ALL=(age sops sealed_secrets etcd kube_apiserver kube_controller_manager openbao moto gcp_emulator template_oracle lowkey_vault)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for p in "${want[@]}"; do

@@ -1,0 +1,71 @@
+/**
+ * Test-side access to the real kube-apiserver started by the integration globalSetup:
+ * typed clients from the injected kubeconfig, and a namespace per test file.
+ */
+import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import { inject } from "vitest";
+import "../peers/endpoints.ts";
+import { waitFor } from "../peers/process.ts";
+
+export interface TestKube {
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly crds: ApiextensionsV1Api;
+  readonly custom: CustomObjectsApi;
+}
+
+export function testKube(): TestKube {
+  const kc = new KubeConfig();
+  kc.loadFromFile(inject("peers").kube.kubeconfig);
+  return {
+    kc,
+    core: kc.makeApiClient(CoreV1Api),
+    crds: kc.makeApiClient(ApiextensionsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
+}
+
+/** A DNS-1123 namespace name unique to this test file and run. */
+export function uniqueName(hint: string): string {
+  const base = basename(hint).replace(/\.[^.]*$/, "").toLowerCase().replace(/[^a-z0-9-]+/g, "-").slice(0, 40);
+  return `${base}-${randomBytes(3).toString("hex")}`.replace(/^-+/, "");
+}
+
+/** Creates a namespace and returns it with a cleanup function for afterAll. */
+export async function createNamespace(kube: TestKube, hint: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = uniqueName(hint);
+  await kube.core.createNamespace({ body: { metadata: { name } } });
+  return {
+    name,
+    remove: async () => {
+      await kube.core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+/** Creates (or replaces) a CRD and waits until it is Established. */
+export async function applyCrd(kube: TestKube, crd: V1CustomResourceDefinition): Promise<void> {
+  const name = crd.metadata?.name ?? "";
+  try {
+    await kube.crds.createCustomResourceDefinition({ body: crd });
+  } catch (e: unknown) {
+    if (!String(e).includes("AlreadyExists") && !(e instanceof Error && "code" in e && e.code === 409)) throw e;
+    const existing = await kube.crds.readCustomResourceDefinition({ name });
+    await kube.crds.replaceCustomResourceDefinition({
+      name,
+      body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion ?? "" } },
+    });
+  }
+  await waitFor(`CRD ${name} Established`, async () => {
+    const got = await kube.crds.readCustomResourceDefinition({ name });
+    return got.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true;
+  });
+}
