@@ -7,6 +7,7 @@ import type { Command, CliIO } from "./command.ts";
  * the default when the first argument is a flag or absent (kubeseal compatibility).
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
+  seal: async () => (await import("./commands/seal.ts")).command,
 };
 
 export const DEFAULT_COMMAND = "seal";

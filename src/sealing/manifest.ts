@@ -1,0 +1,58 @@
+/**
+ * Reading and printing manifests the way kubeseal does: JSON pretty-printed with two spaces, or
+ * YAML with keys sorted (Go's sigs.k8s.io/yaml), a leading `---`, no line folding, sequences not
+ * indented under their key. Input may hold several YAML documents or JSON objects.
+ */
+import { parseAllDocuments, stringify } from "yaml";
+import { KsealError } from "../errors.ts";
+
+export type OutputFormat = "json" | "yaml";
+
+export function parseOutputFormat(value: string): OutputFormat {
+  const v = value.toLowerCase();
+  if (v === "" || v === "json") return "json";
+  if (v === "yaml") return "yaml";
+  throw new KsealError("CLI_USAGE", `unsupported output format: ${value}`);
+}
+
+/** One parsed input document with its 0-based position among the non-empty documents. */
+export interface InputDocument {
+  readonly index: number;
+  readonly object: unknown;
+}
+
+/**
+ * Parses every document of a YAML or JSON stream, skipping empty ones. Throws
+ * MANIFEST_INVALID naming the document index (never quoting content) on a syntax error.
+ */
+export function parseDocuments(text: string): InputDocument[] {
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
+  if (!Array.isArray(docs)) return [];
+  const out: InputDocument[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      throw new KsealError("MANIFEST_INVALID", `document ${out.length} is not valid YAML or JSON`, {
+        details: { document: out.length },
+      });
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) continue;
+    out.push({ index: out.length, object: value });
+  }
+  return out;
+}
+
+/** Prints one object as kubeseal does (trailing newline included). */
+export function printObject(obj: unknown, format: OutputFormat): string {
+  if (format === "json") return `${JSON.stringify(obj, null, 2)}\n`;
+  return `---\n${stringify(sortKeys(obj), { lineWidth: 0, minContentWidth: 0, indentSeq: false, aliasDuplicateObjects: false })}`;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === "object") {
+    const rec = v as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(rec).sort().map((k) => [k, sortKeys(rec[k])]));
+  }
+  return v;
+}
