@@ -45,7 +45,7 @@ export function parseDocuments(text: string): InputDocument[] {
 /** Prints one object as kubeseal does (trailing newline included). */
 export function printObject(obj: unknown, format: OutputFormat): string {
   if (format === "json") return `${JSON.stringify(obj, null, 2)}\n`;
-  return `---\n${stringify(sortKeys(obj), { lineWidth: 0, minContentWidth: 0, indentSeq: false, aliasDuplicateObjects: false })}`;
+  return `---\n${stringify(sortKeys(obj), { version: "1.1", lineWidth: 0, minContentWidth: 0, indentSeq: false, aliasDuplicateObjects: false })}`;
 }
 
 function sortKeys(v: unknown): unknown {

@@ -7,11 +7,16 @@
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
 import { KsealError } from "../../../src/errors.ts";
 
 export interface KubeTarget {
   readonly kubeconfig?: string;
   readonly context?: string;
+  /** The environment to read KUBECONFIG / KUBERNETES_SERVICE_HOST / HOME from. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface KubeResponse {
@@ -24,15 +29,26 @@ export interface KubeClient {
   request(method: "GET" | "POST", path: string, body?: Uint8Array, contentType?: string): Promise<KubeResponse>;
 }
 
-/** Loads the kubeconfig (flag, $KUBECONFIG, ~/.kube/config, in-cluster). Throws KUBE_CONFIG_MISSING. */
+/**
+ * Loads the kubeconfig: the flag, else the first existing file of $KUBECONFIG, else
+ * ~/.kube/config, else the in-cluster service account. Throws KUBE_CONFIG_MISSING when there is
+ * none (like kubeseal, kseal never guesses a localhost API server).
+ */
 export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
   const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
+  const candidates =
+    target.kubeconfig !== undefined && target.kubeconfig !== ""
+      ? [target.kubeconfig]
+      : [...(target.env.KUBECONFIG ?? "").split(delimiter).filter((f) => f !== ""), join(target.env.HOME ?? homedir(), ".kube", "config")];
+  const file = candidates.find((f) => existsSync(f));
   try {
-    if (target.kubeconfig !== undefined && target.kubeconfig !== "") kc.loadFromFile(target.kubeconfig);
-    else kc.loadFromDefault();
+    if (file !== undefined) kc.loadFromFile(file);
+    else if (target.env.KUBERNETES_SERVICE_HOST !== undefined) kc.loadFromCluster();
+    else throw new KsealError("KUBE_CONFIG_MISSING", "no kubeconfig is available");
     if (target.context !== undefined && target.context !== "") kc.setCurrentContext(target.context);
   } catch (e: unknown) {
+    if (e instanceof KsealError) throw e;
     throw new KsealError("KUBE_CONFIG_MISSING", "cannot load the kubeconfig", { cause: e });
   }
   const cluster = kc.getCurrentCluster();

@@ -128,6 +128,7 @@ class Context {
 
   kube(): Promise<KubeClient> {
     this.#kube ??= kubeClient({
+      env: this.io.env,
       ...(this.flags.kubeconfig === undefined ? {} : { kubeconfig: this.path(this.flags.kubeconfig) }),
       ...(this.flags.context === undefined ? {} : { context: this.flags.context }),
     });
