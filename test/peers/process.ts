@@ -150,12 +150,7 @@ export async function startProcess(opts: StartOptions): Promise<PeerProcess> {
     if (exitCode !== undefined) {
       throw new Error(`peer ${opts.name} exited with code ${String(exitCode)} before it was ready; log ${logFile}:\n${tail(logFile)}`);
     }
-    let ok = false;
-    try {
-      ok = await opts.ready();
-    } catch {
-      ok = false;
-    }
+    const ok = await opts.ready().catch(() => false);
     if (ok) return peer;
     if (Date.now() > deadline) {
       await peer.stop(1000);
