@@ -1,0 +1,60 @@
+/**
+ * The Vault / OpenBao provider (`spec.provider.vault`): KV v1/v2 through `node-vault`, with token
+ * auth, AppRole, Kubernetes (TokenRequest + TokenReview) and JWT, tokens cached per store.
+ */
+import { StoreErrorCode, storeError, type Provider, type SecretsClient, type StoreContext } from "../contract.ts";
+import { fromUtf8 } from "../support.ts";
+import { VaultTokenCache } from "./auth.ts";
+import { VaultClient } from "./client.ts";
+import { nodeVaultPort } from "./node-vault.ts";
+import type { VaultPort } from "./port.ts";
+import { parseVaultSpec, type VaultSpec } from "./spec.ts";
+
+export { parseVaultSpec, type VaultSpec } from "./spec.ts";
+export { kvPath, splitKey, VaultClient } from "./client.ts";
+export { VaultTokenCache } from "./auth.ts";
+export type { VaultPort, VaultRequest, VaultResponse } from "./port.ts";
+
+export interface VaultProviderOptions {
+  /** Builds the port for a store; default: node-vault. Tests pass a hand-written fake. */
+  readonly port?: (opts: { server: string; namespace?: string; caPem?: string }) => VaultPort;
+}
+
+async function caPem(spec: VaultSpec, ctx: StoreContext): Promise<string | undefined> {
+  if (spec.caBundle !== undefined) return Buffer.from(spec.caBundle, "base64").toString("utf8");
+  if (spec.caProvider === undefined) return undefined;
+  if (spec.caProvider.type === "ConfigMap") {
+    throw storeError(StoreErrorCode.InvalidConfig, "spec.provider.vault.caProvider.type ConfigMap is not supported yet; use Secret or caBundle", {
+      details: { field: "spec.provider.vault.caProvider.type" },
+    });
+  }
+  const { name, key, namespace } = spec.caProvider;
+  return fromUtf8(await ctx.readSecretKey({ name, key, ...(namespace === undefined ? {} : { namespace }) }));
+}
+
+export function createVaultProvider(options: VaultProviderOptions = {}): Provider {
+  const tokens = new VaultTokenCache();
+  const makePort = options.port ?? nodeVaultPort;
+  return {
+    key: "vault",
+    validateSpec(providerSpec: unknown): void {
+      parseVaultSpec(providerSpec);
+    },
+    async newClient(ctx: StoreContext): Promise<SecretsClient> {
+      const spec = parseVaultSpec(ctx.providerSpec);
+      const ca = await caPem(spec, ctx);
+      const port = makePort({
+        server: spec.server,
+        ...(spec.namespace === undefined ? {} : { namespace: spec.namespace }),
+        ...(ca === undefined ? {} : { caPem: ca }),
+      });
+      // A SecretStore's credentials depend on the namespace it reads from; a ClusterSecretStore's
+      // kubernetes/jwt auth may too (serviceAccountRef without namespace), so the key includes it.
+      const cacheKey = JSON.stringify([ctx.storeKind, ctx.storeName, ctx.namespace, spec.server, spec.namespace ?? "", spec.auth]);
+      return new VaultClient(spec, port, tokens, cacheKey, ctx);
+    },
+  };
+}
+
+/** The provider the registry loads. */
+export const provider: Provider = createVaultProvider();
