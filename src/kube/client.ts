@@ -1,0 +1,429 @@
+/**
+ * The one place that builds Kubernetes access: a KubeConfig from `--kubeconfig PATH` or the
+ * in-cluster service account, typed client-node API clients, and {@link KubeHttp}, a small JSON
+ * client for what the generated clients do poorly (any resource by path, metadata-only lists and
+ * watches through the Accept header, merge patches and server-side apply on the status subresource,
+ * streaming watches).
+ *
+ * Errors: every non-2xx answer becomes a {@link KsealError} with code `KUBE_API_ERROR` and details
+ * `{ status, reason, verb, resource }`; the server's free-text message is NOT copied, because
+ * validation messages can quote submitted values. Transport failures become `KUBE_UNREACHABLE`.
+ */
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+  HttpMethod,
+  KubeConfig,
+  RequestContext,
+} from "@kubernetes/client-node";
+import { fetch, type Dispatcher, type Response } from "undici";
+import { KsealError } from "../errors.ts";
+
+/** A REST resource: enough to build its URL. `group: ""` is the core group. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  /** Lower-case plural as in the URL (`externalsecrets`, `secrets`). */
+  readonly plural: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+/** Any object as it comes off the wire; only `metadata` is assumed. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }[];
+  finalizers?: string[];
+  [field: string]: unknown;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  metadata?: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+/** A watch event as the API server streams it. */
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: T;
+}
+
+/** Accept header for a metadata-only list (PartialObjectMetadataList). */
+export const METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+/** Accept header for a metadata-only watch or get (each object a PartialObjectMetadata). */
+export const METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+export const SECRETS: ResourceType = { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true };
+export const LEASES: ResourceType = {
+  group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true,
+};
+export const EVENTS: ResourceType = {
+  group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true,
+};
+export const DEPLOYMENTS: ResourceType = {
+  group: "apps", version: "v1", plural: "deployments", kind: "Deployment", namespaced: true,
+};
+export const STATEFULSETS: ResourceType = {
+  group: "apps", version: "v1", plural: "statefulsets", kind: "StatefulSet", namespaced: true,
+};
+export const DAEMONSETS: ResourceType = {
+  group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true,
+};
+
+/** `apiVersion` of a resource type (`v1`, `apps/v1`). */
+export function apiVersionOf(r: ResourceType): string {
+  return r.group === "" ? r.version : `${r.group}/${r.version}`;
+}
+
+/**
+ * The URL path of a collection (no `name`) or an object, optionally a subresource. A namespaced
+ * type without `namespace` addresses all namespaces (lists and watches only).
+ */
+export function resourcePath(
+  r: ResourceType,
+  at: { readonly namespace?: string | undefined; readonly name?: string | undefined; readonly subresource?: string } = {},
+): string {
+  const base = r.group === "" ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+  const ns = r.namespaced && at.namespace !== undefined && at.namespace !== "" ? `/namespaces/${encodeURIComponent(at.namespace)}` : "";
+  let path = `${base}${ns}/${r.plural}`;
+  if (at.name !== undefined) path += `/${encodeURIComponent(at.name)}`;
+  if (at.subresource !== undefined) path += `/${at.subresource}`;
+  return path;
+}
+
+export interface LoadOptions {
+  /** A kubeconfig file (`--kubeconfig PATH`). Without it the in-cluster service account is used. */
+  readonly kubeconfig?: string | undefined;
+  /** Overrides the kubeconfig's current context. */
+  readonly context?: string | undefined;
+}
+
+/**
+ * Loads a KubeConfig from a file or, when no file is given, from the in-cluster service account.
+ * Throws `KUBE_CONFIG_MISSING` when neither is available, `KUBE_CONFIG_INVALID` when the file
+ * cannot be read or parsed.
+ */
+export function loadKubeConfig(options: LoadOptions = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfig !== undefined && options.kubeconfig !== "") {
+    try {
+      kc.loadFromFile(options.kubeconfig);
+    } catch (e: unknown) {
+      throw new KsealError("KUBE_CONFIG_INVALID", "cannot load the kubeconfig file", {
+        cause: e, details: { path: options.kubeconfig },
+      });
+    }
+    if (options.context !== undefined) kc.setCurrentContext(options.context);
+  } else if (process.env.KUBERNETES_SERVICE_HOST !== undefined && process.env.KUBERNETES_SERVICE_HOST !== "") {
+    kc.loadFromCluster();
+  } else {
+    throw new KsealError("KUBE_CONFIG_MISSING", "no --kubeconfig given and not running in a cluster");
+  }
+  if (kc.getCurrentCluster() === null) {
+    throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
+  }
+  return kc;
+}
+
+/** Typed client-node clients plus {@link KubeHttp}, all from one KubeConfig. */
+export interface KubeClients {
+  readonly kc: KubeConfig;
+  readonly http: KubeHttp;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly events: EventsV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly apiextensions: ApiextensionsV1Api;
+}
+
+/** Builds every client from one KubeConfig (see {@link loadKubeConfig}). */
+export function makeClients(kc: KubeConfig): KubeClients {
+  return {
+    kc,
+    http: new KubeHttp(kc),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    coordination: kc.makeApiClient(CoordinationV1Api),
+    events: kc.makeApiClient(EventsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    apiextensions: kc.makeApiClient(ApiextensionsV1Api),
+  };
+}
+
+/** HTTP status of a Kubernetes API failure (from {@link KubeHttp} or client-node), if any. */
+export function statusOf(e: unknown): number | undefined {
+  if (e instanceof KsealError) {
+    const s = e.details.status;
+    return typeof s === "number" ? s : undefined;
+  }
+  if (typeof e === "object" && e !== null) {
+    const rec = e as { code?: unknown; statusCode?: unknown };
+    if (typeof rec.code === "number") return rec.code;
+    if (typeof rec.statusCode === "number") return rec.statusCode;
+  }
+  return undefined;
+}
+
+export const isNotFound = (e: unknown): boolean => statusOf(e) === 404;
+export const isConflict = (e: unknown): boolean => statusOf(e) === 409;
+export const isGone = (e: unknown): boolean => statusOf(e) === 410;
+
+type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  readonly namespace?: string | undefined;
+  readonly labelSelector?: string | undefined;
+  readonly fieldSelector?: string | undefined;
+  /** Page size; pages are followed until the end. Default 500. */
+  readonly limit?: number;
+  /** Return PartialObjectMetadata (no data/spec) — for Secrets. */
+  readonly metadataOnly?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface WatchOptions {
+  readonly namespace?: string | undefined;
+  readonly labelSelector?: string | undefined;
+  readonly fieldSelector?: string | undefined;
+  readonly resourceVersion?: string | undefined;
+  readonly metadataOnly?: boolean;
+  /** Server-side end of the watch. Default 300 s. */
+  readonly timeoutSeconds?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface PatchOptions {
+  readonly subresource?: "status";
+  readonly fieldManager?: string;
+  /** Server-side apply only: take over conflicting fields. Default true. */
+  readonly force?: boolean;
+}
+
+/**
+ * A JSON client over the KubeConfig's cluster and credentials. Credentials are re-applied on every
+ * request (tokens rotate); one keep-alive connection pool is reused.
+ */
+export class KubeHttp {
+  readonly kc: KubeConfig;
+  #dispatcher: Dispatcher | undefined;
+
+  constructor(kc: KubeConfig) {
+    this.kc = kc;
+  }
+
+  /** Sends one request; returns the raw response for 2xx, throws `KUBE_API_ERROR` otherwise. */
+  async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Response> {
+    const cluster = this.kc.getCurrentCluster();
+    if (cluster === null) throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
+    const url = new URL(cluster.server.replace(/\/+$/, "") + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const ctx = new RequestContext(url.toString(), method);
+    await this.kc.applySecurityAuthentication(ctx);
+    this.#dispatcher ??= ctx.getDispatcher();
+    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: options.accept ?? "application/json" };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = options.contentType ?? "application/json";
+    }
+    const verb = method.toLowerCase();
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } catch (e: unknown) {
+      if (options.signal?.aborted === true) throw e;
+      throw new KsealError("KUBE_UNREACHABLE", `cannot reach the Kubernetes API (${verb})`, {
+        cause: e, details: { verb },
+      });
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    let reason = "";
+    try {
+      const status = (await res.json()) as { reason?: unknown };
+      if (typeof status.reason === "string") reason = status.reason;
+    } catch {
+      // a non-Status body: the HTTP code says enough
+    }
+    throw new KsealError(
+      "KUBE_API_ERROR",
+      `Kubernetes API ${verb} ${resourceOfPath(path)} failed: ${String(res.status)}${reason === "" ? "" : ` ${reason}`}`,
+      { details: { status: res.status, reason, verb, resource: resourceOfPath(path) } },
+    );
+  }
+
+  /** {@link request} and parse the JSON body. */
+  async json<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.request(method, path, options);
+    return (await res.json()) as T;
+  }
+
+  /** Lists every page. The list's resourceVersion is the one of the LAST page (a consistent snapshot). */
+  async list<T extends KubeObject = KubeObject>(r: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let rv: string | undefined;
+    do {
+      const page = await this.json<ObjectList<T>>(HttpMethod.GET, resourcePath(r, { namespace: options.namespace }), {
+        query: {
+          limit: options.limit ?? 500,
+          continue: cont,
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+        },
+        ...(options.metadataOnly === true ? { accept: METADATA_LIST_ACCEPT } : {}),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      items.push(...page.items);
+      rv = page.metadata?.resourceVersion;
+      cont = page.metadata?.continue === "" ? undefined : page.metadata?.continue;
+    } while (cont !== undefined);
+    return { metadata: rv === undefined ? {} : { resourceVersion: rv }, items };
+  }
+
+  /** Reads one object; null when it does not exist. */
+  async get<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T | null> {
+    try {
+      return await this.json<T>(HttpMethod.GET, resourcePath(r, { namespace, name }));
+    } catch (e: unknown) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async create<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, body: KubeObject): Promise<T> {
+    return this.json<T>(HttpMethod.POST, resourcePath(r, { namespace }), { body });
+  }
+
+  /** Replaces an object (PUT); a stale `metadata.resourceVersion` fails with 409. */
+  async replace<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, name: string, body: KubeObject): Promise<T> {
+    return this.json<T>(HttpMethod.PUT, resourcePath(r, { namespace, name }), { body });
+  }
+
+  /** Deletes an object; false when it was already gone. */
+  async delete(r: ResourceType, namespace: string | undefined, name: string): Promise<boolean> {
+    try {
+      await this.request(HttpMethod.DELETE, resourcePath(r, { namespace, name }));
+      return true;
+    } catch (e: unknown) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  /** JSON merge patch (RFC 7386) of the object or its status subresource. */
+  async mergePatch<T extends KubeObject = KubeObject>(
+    r: ResourceType, namespace: string | undefined, name: string, patch: unknown, options: PatchOptions = {},
+  ): Promise<T> {
+    return this.json<T>(HttpMethod.PATCH, resourcePath(r, { namespace, name, ...(options.subresource === undefined ? {} : { subresource: options.subresource }) }), {
+      body: patch,
+      contentType: "application/merge-patch+json",
+      query: { fieldManager: options.fieldManager },
+    });
+  }
+
+  /** Server-side apply of `obj` (JSON is valid YAML) as `fieldManager` (default `kseal`). */
+  async apply<T extends KubeObject = KubeObject>(
+    r: ResourceType, namespace: string | undefined, name: string, obj: KubeObject, options: PatchOptions = {},
+  ): Promise<T> {
+    return this.json<T>(HttpMethod.PATCH, resourcePath(r, { namespace, name, ...(options.subresource === undefined ? {} : { subresource: options.subresource }) }), {
+      body: obj,
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: options.fieldManager ?? "kseal", force: options.force ?? true },
+    });
+  }
+
+  /**
+   * Streams one watch: resolves when the server ends it (timeout) or the signal aborts, throws on
+   * a non-2xx answer or a broken stream. `ERROR` events are passed to `onEvent` like the others.
+   */
+  async watch<T extends KubeObject = KubeObject>(
+    r: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void,
+  ): Promise<void> {
+    const res = await this.request(HttpMethod.GET, resourcePath(r, { namespace: options.namespace }), {
+      query: {
+        watch: true,
+        allowWatchBookmarks: true,
+        resourceVersion: options.resourceVersion,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        timeoutSeconds: options.timeoutSeconds ?? 300,
+      },
+      ...(options.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (res.body === null) return;
+    const body = Readable.fromWeb(res.body);
+    const lines = createInterface({ input: body, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (line === "") continue;
+        let event: WatchEvent<T>;
+        try {
+          event = JSON.parse(line) as WatchEvent<T>;
+        } catch (e: unknown) {
+          throw new KsealError("KUBE_WATCH_DECODE", `undecodable watch event for ${r.plural}`, { cause: e });
+        }
+        onEvent(event);
+      }
+    } catch (e: unknown) {
+      if (options.signal?.aborted === true) return;
+      throw e instanceof KsealError ? e : new KsealError("KUBE_WATCH_BROKEN", `watch of ${r.plural} broke`, { cause: e });
+    } finally {
+      body.destroy();
+    }
+  }
+}
+
+function resourceOfPath(path: string): string {
+  const parts = path.split("?")[0]?.split("/").filter((p) => p !== "") ?? [];
+  // /api/v1/namespaces/ns/secrets/name → secrets; /apis/g/v/plural → plural
+  const start = parts[0] === "api" ? 2 : 3;
+  const rest = parts.slice(start);
+  const i = rest[0] === "namespaces" && rest.length > 2 ? 2 : 0;
+  return rest[i] ?? "namespaces";
+}
