@@ -10,7 +10,7 @@ interface OpenWatch {
   rv: string;
   emit(e: WatchEvent): void;
   end(): void;
-  fail(e: unknown): void;
+  fail(e: Error): void;
 }
 
 /** A source the test drives by hand: lists answer from `listing`, watches stay open until told. */
@@ -42,13 +42,11 @@ function scriptedSource(): { source: WatchSource; lists: number; watches: OpenWa
             try {
               onEvent(e);
             } catch (err: unknown) {
-              reject(err);
+              reject(err instanceof Error ? err : new Error(String(err)));
             }
           },
           end: resolve,
-          fail: (e) => {
-            reject(e);
-          },
+          fail: reject,
         });
       }),
   };
