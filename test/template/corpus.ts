@@ -1,0 +1,347 @@
+/**
+ * The differential corpus: (template, data) pairs rendered by kseal and by Go's text/template +
+ * sprig (the oracle), which must agree byte for byte, or both fail. Each case says why it is here.
+ * Non-deterministic functions (now, uuidv4, rand*) are compared by shape instead.
+ */
+export interface Case {
+  readonly name: string;
+  readonly template: string;
+  readonly data?: Record<string, string>;
+  readonly dataB64?: Record<string, string>;
+  readonly funcs?: "eso" | "sealed-secrets";
+  readonly missingKey?: "error" | "default" | "zero";
+  /** When set, both outputs must match this pattern instead of each other. */
+  readonly shape?: RegExp;
+  readonly reason: string;
+}
+
+const D = { user: "admin", pass: "s3cr3t!", host: "db.example.com", port: "5432", empty: "", json: '{"a":1,"b":[true,null,"x"],"c":{"d":2.5}}', multi: "line1\nline2\nline3", unicode: "héllo wörld ✓", spaced: "  padded\t\n", "dash-key": "dashed", csv: "a,b,,c", num: "42", float: "3.75", neg: "-7", b64: "aGVsbG8gd29ybGQ=", yes: "true" };
+
+const cases: Case[] = [];
+const add = (name: string, template: string, reason: string, extra: Partial<Case> = {}): void => {
+  cases.push({ name, template, data: D, reason, ...extra });
+};
+
+// ---- text, actions, trimming, comments ----
+const basics: [string, string, string][] = [
+  ["plain text", "hello world", "text passes through unchanged"],
+  ["empty template", "", "empty source renders empty"],
+  ["field", "{{ .user }}", "map field access on the data"],
+  ["field no spaces", "{{.user}}", "actions need no spaces"],
+  ["dash key via index", '{{ index . "dash-key" }}', "keys with dashes need index, as ESO docs say"],
+  ["dollar root", "{{ $.user }}", "$ is the root data"],
+  ["dot prints map", "{{ . }}", "the whole data prints as map[...] in sorted key order"],
+  ["trim left", "a   {{- .user }}", "{{- trims preceding spaces"],
+  ["trim right", "{{ .user -}}   \n  b", "-}} trims following whitespace incl. newlines"],
+  ["trim both", "x \n {{- .user -}} \n y", "both trim markers"],
+  ["minus number not trim", "{{-3}}", "{{-3 is the number -3, not a trim marker"],
+  ["comment", "a{{/* hidden */}}b", "comments render nothing"],
+  ["comment trimmed", "a  {{- /* c */ -}}  b", "comments with trim markers"],
+  ["multiline comment", "a{{/* line1\nline2 */}}b", "comments span lines"],
+  ["newline inside action", "{{ .user\n }}", "actions may contain newlines"],
+  ["string literal", '{{ "lit" }}', "interpreted string literal"],
+  ["escapes in string", '{{ "a\\tb\\n\\u00e9\\x41\\101" }}', "Go string escapes"],
+  ["raw string", "{{ `raw\\n` }}", "raw strings keep backslashes"],
+  ["char constant", "{{ 'a' }}", "character constants are ints"],
+  ["int literal", "{{ 42 }}", "int literal prints"],
+  ["negative int", "{{ -42 }}", "negative literal"],
+  ["hex int", "{{ 0x1F }}", "hex literal"],
+  ["octal int", "{{ 017 }}", "leading-zero octal literal"],
+  ["binary int", "{{ 0b101 }}", "binary literal"],
+  ["float literal", "{{ 3.5 }}", "float literal"],
+  ["float integral", "{{ 2.0 }}", "integral float prints without decimals"],
+  ["float exp", "{{ 1e6 }}", "%v switches to exponent at 1e+06"],
+  ["float small", "{{ 0.0001 }}", "small float in plain form"],
+  ["float smaller", "{{ 0.00001 }}", "below 1e-4 uses exponent"],
+  ["big float", "{{ 123456.789 }}", "shortest float digits"],
+  ["bool literals", "{{ true }} {{ false }}", "bool literals"],
+  ["nil command", "{{ nil }}", "nil is not a command: error"],
+  ["missing key eso", "{{ .nope }}", "ESO uses missingkey=error"],
+  ["missing key ss", "{{ .nope }}", "Sealed Secrets prints <no value>", ],
+  ["missing nested", "{{ .nope.deeper }}", "chain through a missing key"],
+  ["field on string", "{{ .user.name }}", "a string has no fields: error"],
+  ["unclosed action", "{{ .user ", "parse error: unclosed action"],
+  ["unclosed comment", "{{/* x ", "parse error: unclosed comment"],
+  ["undefined function", "{{ nosuchfunc 1 }}", "parse error: undefined function"],
+  ["undefined variable", "{{ $nope }}", "parse error: undefined variable"],
+  ["empty action", "{{ }}", "parse error: missing value"],
+  ["unexpected end", "{{ end }}", "parse error: stray end"],
+  ["unexpected else", "{{ else }}", "parse error: stray else"],
+  ["bad number", "{{ 12abc }}", "parse error: bad number"],
+  ["arg to non-function", '{{ "a" "b" }}', "exec error: arguments to a constant"],
+  ["pipe into constant", '{{ .user | "x" }}', "parse error: non executable stage"],
+  ["env removed", '{{ env "HOME" }}', "env is removed: parse error"],
+  ["expandenv removed", '{{ expandenv "$HOME" }}', "expandenv is removed"],
+  ["getHostByName removed", '{{ getHostByName "localhost" }}', "no network access"],
+];
+for (const [n, t, r] of basics) add(n, t, r, n === "missing key ss" ? { funcs: "sealed-secrets" } : {});
+
+// ---- variables and control structures ----
+const control: [string, string, string][] = [
+  ["declare var", "{{ $x := .user }}{{ $x }}", "variable declaration"],
+  ["assign var", "{{ $x := 1 }}{{ $x = 2 }}{{ $x }}", "variable assignment"],
+  ["var scope in if", "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}", "assignment reaches outer variable"],
+  ["var in with", "{{ with $x := .user }}{{ $x }}-{{ . }}{{ end }}", "with declares and sets dot"],
+  ["if true", "{{ if .user }}yes{{ end }}", "non-empty string is true"],
+  ["if empty string", "{{ if .empty }}yes{{ else }}no{{ end }}", "empty string is false"],
+  ["if else if", '{{ if eq .port "1" }}a{{ else if eq .port "5432" }}b{{ else }}c{{ end }}', "else if chain"],
+  ["if zero int", "{{ if 0 }}t{{ else }}f{{ end }}", "zero is false"],
+  ["if empty list", "{{ if list }}t{{ else }}f{{ end }}", "empty list is false"],
+  ["if missing key ss", "{{ if .nope }}t{{ else }}f{{ end }}", "missing key is false"],
+  ["with else", "{{ with .empty }}x{{ else }}none{{ end }}", "with else on empty"],
+  ["with else with", "{{ with .empty }}a{{ else with .user }}b{{ . }}{{ end }}", "else with chain"],
+  ["range list", "{{ range list 1 2 3 }}[{{ . }}]{{ end }}", "range over a list"],
+  ["range index value", '{{ range $i, $v := list "a" "b" }}{{ $i }}:{{ $v }} {{ end }}', "index and value"],
+  ["range single var", '{{ range $v := list "a" "b" }}{{ $v }}{{ end }}', "single variable gets the element"],
+  ["range map sorted", '{{ range $k, $v := dict "b" 2 "a" 1 "c" 3 }}{{ $k }}={{ $v }};{{ end }}', "maps range in sorted key order"],
+  ["range data", "{{ range $k, $v := . }}{{ $k }},{{ end }}", "range over the data map"],
+  ["range empty else", "{{ range list }}x{{ else }}empty{{ end }}", "range else on empty"],
+  ["range break", "{{ range list 1 2 3 4 }}{{ if eq . 3 }}{{ break }}{{ end }}{{ . }}{{ end }}", "break leaves the loop"],
+  ["range continue", "{{ range list 1 2 3 4 }}{{ if eq . 2 }}{{ continue }}{{ end }}{{ . }}{{ end }}", "continue skips"],
+  ["range int", "{{ range 3 }}{{ . }}{{ end }}", "range over an int (Go 1.22+)"],
+  ["range int two vars", "{{ range $i, $v := 3 }}{{ $i }}{{ end }}", "two vars over int is an error"],
+  ["range string", '{{ range "abc" }}{{ . }}{{ end }}', "strings are not rangeable"],
+  ["range nested", '{{ range $a := list 1 2 }}{{ range $b := list "x" "y" }}{{ $a }}{{ $b }} {{ end }}{{ end }}', "nested ranges"],
+  ["range dollar", '{{ range list 1 2 }}{{ $.user }}{{ end }}', "$ inside range is the root"],
+  ["break outside range", "{{ break }}", "parse error outside range"],
+  ["range splitList", '{{ range splitList "," .csv }}<{{ . }}>{{ end }}', "range over []string"],
+  ["define template", '{{ define "t" }}T({{ . }}){{ end }}{{ template "t" .user }}', "define and template"],
+  ["template no data", '{{ define "t" }}[{{ . }}]{{ end }}{{ template "t" }}', "template without a pipeline has no dot"],
+  ["block", '{{ block "b" .port }}B{{ . }}{{ end }}', "block defines and runs"],
+  ["template undefined", '{{ template "nope" }}', "exec error: undefined template"],
+  ["template recursion", '{{ define "r" }}{{ if . }}{{ len . }}{{ template "r" (rest .) }}{{ end }}{{ end }}{{ template "r" (list 1 2 3) }}', "recursive template"],
+  ["template no outer vars", '{{ define "t" }}{{ $x }}{{ end }}{{ $x := 1 }}{{ template "t" }}', "templates see no caller variables: parse error"],
+  ["parenthesized", "{{ (upper .user) }}", "parenthesized pipeline"],
+  ["pipe chain", "{{ .user | upper | printf \"%s!\" }}", "pipelines pass the last argument"],
+  ["chain field", '{{ (dict "a" (dict "b" "deep")).a.b }}', "field access on a parenthesized value"],
+  ["var field chain", '{{ $d := dict "a" (dict "b" 1) }}{{ $d.a.b }}', "variable with field chain"],
+  ["and or", "{{ and 1 0 }} {{ or 0 \"\" \"x\" }} {{ and 1 2 }} {{ or 0 false }}", "and/or return operands"],
+  ["and short circuit", "{{ and false (fail \"boom\") }}", "and stops at the first false"],
+  ["or short circuit", "{{ or true (fail \"boom\") }}", "or stops at the first true"],
+  ["not", "{{ not .empty }} {{ not 1 }}", "not"],
+  ["len", '{{ len .user }} {{ len (list 1 2) }} {{ len (dict "a" 1) }} {{ len . }}', "len of string, list, map"],
+  ["len unicode", "{{ len .unicode }}", "len counts bytes"],
+  ["len int", "{{ len 3 }}", "len of an int is an error"],
+  ["index list", "{{ index (list 1 2 3) 1 }}", "index a list"],
+  ["index nested", '{{ index (list (list 1 2) (list 3 4)) 1 0 }}', "nested index"],
+  ["index string", "{{ index .user 0 }}", "index a string gives a byte"],
+  ["index out of range", "{{ index (list 1) 5 }}", "out of range is an error"],
+  ["index map missing", '{{ index . "nope" }}', "index on a missing key gives the zero value"],
+  ["index dict missing", '{{ index (dict) "nope" }}', "missing key of map[string]interface{} is nil"],
+  ["index nil", "{{ index nil 1 }}", "index of nil is an error"],
+  ["eq strings", '{{ eq .user "admin" }} {{ eq .user "x" "admin" }}', "eq with several operands"],
+  ["eq mixed ints", "{{ eq 1 (add 0 1) }}", "int and int64 compare"],
+  ["eq incompatible", '{{ eq 1 "1" }}', "comparing int and string fails"],
+  ["ne", '{{ ne .user "x" }}', "ne"],
+  ["lt le gt ge", "{{ lt 1 2 }} {{ le 2 2 }} {{ gt 1 2 }} {{ ge 3 2 }}", "ordering"],
+  ["lt strings", '{{ lt "a" "b" }}', "string ordering"],
+  ["lt floats", "{{ lt 1.5 2.5 }}", "float ordering"],
+  ["lt bool", "{{ lt true false }}", "bools have no order"],
+  ["eq list", "{{ eq (list 1) (list 1) }}", "lists are not comparable"],
+  ["eq missing", '{{ eq .nope "x" }}', "eq with a missing value", ],
+  ["print", '{{ print "a" 1 2 "b" 3.5 nil }}', "Sprint spacing rules"],
+  ["println", '{{ println "a" 1 }}', "Sprintln"],
+  ["html", '{{ html "<a href=\\"x\\">&\'</a>" }}', "html escaping"],
+  ["js", '{{ js "it\'s <b>\\"x\\"</b> & =\\n" }}', "js escaping"],
+  ["urlquery", '{{ urlquery "a b&c=d/é" }}', "query escaping"],
+  ["call rejected", "{{ call .user }}", "call has no function to call"],
+  ["printf missing", '{{ printf "%s %s" "a" }}', "missing operand"],
+  ["printf extra", '{{ printf "%s" "a" "b" }}', "extra operand"],
+  ["printf bad verb", '{{ printf "%d" "a" }}', "wrong verb for type"],
+  ["printf percent", '{{ printf "100%%" }}', "literal percent"],
+  ["printf nil", '{{ printf "%v %s" nil nil }}', "nil operands"],
+  ["printf star", '{{ printf "%*d|%-*d|%.*f" 5 1 4 2 2 3.14159 }}', "star width and precision"],
+  ["wrong arg count", "{{ upper }}", "too few args"],
+  ["wrong arg count 2", '{{ upper "a" "b" }}', "too many args"],
+  ["wrong arg type literal", "{{ upper 3 }}", "number literal where a string is due"],
+  ["wrong arg type value", "{{ upper (len .user) }}", "int value where a string is due"],
+  ["int64 where int due", '{{ repeat (add 1 1) "x" }}', "add returns int64, repeat wants int"],
+  ["float literal to int param", '{{ repeat 2.0 "x" }}', "an integral float literal is accepted as int"],
+  ["nil to string param", "{{ upper nil }}", "cannot assign nil to string"],
+  ["missing to string param ss", "{{ upper .nope }}", "invalid value to a string param"],
+  ["missing to any param ss", '{{ default "d" .nope }}', "invalid value becomes nil for interface{}"],
+  ["hasKey on data", '{{ hasKey . "user" }}', "the data is map[string]string, hasKey wants map[string]interface{}"],
+];
+for (const [n, t, r] of control) add(n, t, r, n.endsWith("ss") || n === "eq missing" || n === "if missing key ss" ? { funcs: "sealed-secrets" } : {});
+
+// ---- missingkey options ----
+for (const mk of ["error", "default", "zero"] as const) {
+  add(`missingkey=${mk} field`, "[{{ .nope }}]", `missingkey=${mk} on map[string]string`, { missingKey: mk });
+  add(`missingkey=${mk} dict`, "[{{ (dict).nope }}]", `missingkey=${mk} on map[string]interface{}`, { missingKey: mk });
+  add(`missingkey=${mk} default func`, '{{ .nope | default "d" }}', `default with missingkey=${mk}`, { missingKey: mk });
+}
+
+// ---- printf verbs × values ----
+const verbs = ["%v", "%+v", "%#v", "%s", "%d", "%q", "%x", "%X", "%t", "%f", "%.2f", "%8.3f", "%-10s|", "%10s|", "%5d", "%-5d|", "%05d", "%e", "%E", "%g", "%G", "%.3g", "%+d", "% d", "%o", "%O", "%b", "%c", "%U", "%T", "%#x", "%.1s", "%6.2v"];
+const values = ["42", "-7", "0", "3.14159", "-0.5", "1e21", "0.000001234", "2.5", '"abc"', '"héllo"', '"a\\"b"', "true", "nil", "(list 1 2)", '(list "a" "b")', '(dict "k" 1 "j" "v")', "'x'", "100000000.0"];
+for (const v of verbs) for (const val of values) add(`printf ${v} ${val}`, `{{ printf "${v.replace(/"/g, '\\"')}" ${val} }}`, `fmt verb ${v} on ${val}`);
+
+// ---- sprig functions ----
+const fn: [string, string[], string][] = [
+  ["upper", ['"abc"', ".unicode", '""'], "strings.ToUpper"],
+  ["lower", ['"ABC"', '"ÀÉÎ"'], "strings.ToLower"],
+  ["title", ['"hello world"', '"hello-world foo_bar o\'neil"', ".unicode"], "strings.Title word boundaries"],
+  ["untitle", ['"Hello World"'], "untitle"],
+  ["trim", ['"  a b  "', ".spaced", '"\\u00a0x\\u00a0"'], "strings.TrimSpace incl. unicode space"],
+  ["trimAll", ['"$" "$$5$"', '"ab" "abcba"'], "strings.Trim with a cutset"],
+  ["trimSuffix", ['"-" "a-"', '"x" "a"'], "strings.TrimSuffix"],
+  ["trimPrefix", ['"-" "-a"', '"x" "a"'], "strings.TrimPrefix"],
+  ["nospace", ['"a b\\tc\\nd"', ".unicode"], "removes unicode spaces"],
+  ["contains", ['"dm" .user', '"x" .user'], "strings.Contains"],
+  ["hasPrefix", ['"ad" .user', '"x" .user'], "strings.HasPrefix"],
+  ["hasSuffix", ['"in" .user', '"x" .user'], "strings.HasSuffix"],
+  ["replace", ['"a" "b" "banana"', '"" "-" "abc"', '"na" "" "banana"'], "strings.Replace all"],
+  ["repeat", ['3 "ab"', '0 "x"', '-1 "x"'], "strings.Repeat; negative count errors"],
+  ["substr", ['1 3 "hello"', '-1 3 "hello"', '2 -1 "hello"', '2 99 "hello"', '3 1 "hello"', '0 2 .unicode'], "byte-based substr"],
+  ["trunc", ['3 "hello"', '-2 "hello"', '10 "hi"', '-10 "hi"'], "trunc from either end"],
+  ["abbrev", ['5 "hello world"', '20 "short"'], "abbrev"],
+  ["initials", ['"hello big world"'], "initials"],
+  ["swapcase", ['"Hello World"'], "swapcase"],
+  ["indent", ['4 "a\\nb"', '0 "x"', "2 .multi"], "indent every line"],
+  ["nindent", ['2 "a\\nb"', "4 .multi"], "newline then indent"],
+  ["quote", ['"a"', '"a" "b"', "1 nil true", '"q\\"\\n"', ".unicode"], "fmt %q of each"],
+  ["squote", ['"a"', '"a" 2'], "single quotes"],
+  ["cat", ['"a" "b" 1', '"a" nil "c"'], "cat skips nil"],
+  ["wrap", ['5 "the quick brown fox"', '10 "a verylongwordthatdoesnotfit here"'], "word wrap"],
+  ["wrapWith", ['5 "<br>" "the quick brown fox"'], "wrap with a separator"],
+  ["plural", ['"one" "many" 1', '"one" "many" 2'], "plural"],
+  ["split", ['"," .csv', '"" "abc"'], "split returns map with _N keys"],
+  ["splitn", ['"," 2 .csv'], "splitn"],
+  ["splitList", ['"," .csv', '"," ""', '"" "ab"'], "splitList"],
+  ["join", ['"-" (list "a" 1 nil "b")', '"," (splitList "," .csv)', '"," "single"', '"," nil'], "join with strslice"],
+  ["sortAlpha", ['(list "b" "a" "C" 10 2)', '"x"'], "sortAlpha"],
+  ["toStrings", ["(list 1 2.5 true nil)"], "toStrings"],
+  ["toString", ["42", "3.5", "nil", "(list 1)", "true"], "toString uses %v"],
+  ["snakecase", ['"HelloWorld"'], "snakecase"],
+  ["kebabcase", ['"HelloWorld"'], "kebabcase"],
+  ["b64enc", [".user", ".unicode", '""'], "base64 encode"],
+  ["b64dec", [".b64", '"!!!"', '"aGVsbG8"'], "base64 decode; errors become text"],
+  ["b32enc", [".user", '"f"', '"fo"', '"foobar"'], "base32 encode"],
+  ["b32dec", ['"MFSG22LO"', '"MY======"'], "base32 decode"],
+  ["sha1sum", [".pass", '""'], "sha1 hex"],
+  ["sha256sum", [".pass", ".unicode"], "sha256 hex"],
+  ["sha512sum", [".pass"], "sha512 hex"],
+  ["adler32sum", [".pass", '""'], "adler32 decimal"],
+  ["toJson", ['(dict "a" 1 "b" (list "x" 2.5 nil true) "c" "<&>")', ".", '"s"', "nil", "1e21", "(list)", "0.0000001"], "encoding/json with HTML escaping"],
+  ["toPrettyJson", ['(dict "a" 1 "b" (list "x" (dict)) "c" (dict "d" (list)))', "(list 1 2)"], "MarshalIndent"],
+  ["toRawJson", ['(dict "a" "<&>")'], "no HTML escaping"],
+  ["fromJson", [".json", '"[1,2]"', '"not json"', '"\\"s\\""'], "fromJson gives interface{} values"],
+  ["default", ['"d" .empty', '"d" .user', '"d" 0', '"d" (list)', '"d"', '"d" nil', '"d" false'], "default on empty values"],
+  ["empty", [".empty", ".user", "0", "(list)", "(dict)", "nil", "false", "0.0"], "empty"],
+  ["coalesce", ['.empty "" .user', '0 nil', '""'], "first non-empty"],
+  ["all", ['1 "a" true', '1 ""'], "all non-empty"],
+  ["any", ['0 "" "x"', '0 ""'], "any non-empty"],
+  ["ternary", ['"y" "n" true', '"y" "n" false'], "ternary"],
+  ["fail", ['"stop"'], "fail errors"],
+  ["typeOf", ["1", '"s"', "(list)", "(dict)", "1.5", "(add 1 1)", '(splitList "," "a")', "nil"], "typeOf"],
+  ["kindOf", ["1", '"s"', "(list)", "(dict)", "nil"], "kindOf"],
+  ["kindIs", ['"string" "s"', '"int" "s"'], "kindIs"],
+  ["typeIs", ['"int64" (add 1 1)'], "typeIs"],
+  ["deepEqual", ['(list 1 2) (list 1 2)', '(list 1) (list "1")', '(dict "a" 1) (dict "a" 1)'], "deepEqual"],
+  ["add", ["1 2 3", '"4" 1', "1.9 1", "", "true 1"], "add with cast.ToInt64"],
+  ["add1", ["41", '"x"'], "add1"],
+  ["sub", ["5 3", "3 5"], "sub"],
+  ["mul", ["2 3 4", '"3" 2'], "mul"],
+  ["div", ["7 2", "-7 2", "1 0"], "integer division; by zero errors"],
+  ["mod", ["7 3", "-7 3", "1 0"], "mod"],
+  ["max", ["1 5 3", '"9" 2'], "max"],
+  ["min", ["4 2 8"], "min"],
+  ["maxf", ["1.5 2.5"], "maxf"],
+  ["minf", ["1.5 2.5 -1"], "minf"],
+  ["floor", ["1.7", '"2.5"', "-1.5"], "floor"],
+  ["ceil", ["1.2", "-1.2"], "ceil"],
+  ["round", ["3.14159 2", "2.5 0", "-2.5 0", "1.005 2", "1.5 0 0.6"], "sprig round"],
+  ["atoi", ['"42"', '"x"', '"-3"', '"3.0"'], "strconv.Atoi, errors give 0"],
+  ["int", ['"42"', "3.9", '"0x10"', '"010"', '"3.0"', "true", "nil"], "cast.ToInt"],
+  ["int64", ['"42"', "3.9"], "cast.ToInt64"],
+  ["float64", ['"3.5"', "2", '"x"'], "cast.ToFloat64"],
+  ["seq", ["5", "2 5", "5 2", "1 2 9", "0", "-3"], "seq"],
+  ["until", ["5", "0", "-3"], "until"],
+  ["untilStep", ["0 10 3", "10 0 -4", "0 10 0"], "untilStep"],
+  ["list", ['1 "a" nil', ""], "list"],
+  ["first", ["(list 1 2)", "(list)", '"x"'], "first"],
+  ["last", ["(list 1 2)", "(list)"], "last"],
+  ["rest", ["(list 1 2 3)", "(list)"], "rest"],
+  ["initial", ["(list 1 2 3)"], "initial"],
+  ["reverse", ["(list 1 2 3)"], "reverse"],
+  ["append", ["(list 1) 2", '(splitList "," "a,b") "c"', '"x" 1'], "append"],
+  ["prepend", ["(list 1) 0"], "prepend"],
+  ["uniq", ['(list 1 1 "a" "a" 2)'], "uniq"],
+  ["without", ["(list 1 2 3 2) 2"], "without"],
+  ["has", ["2 (list 1 2)", '"2" (list 1 2)', "1 nil"], "has"],
+  ["compact", ['(list 1 "" 0 nil "a")'], "compact"],
+  ["concat", ["(list 1) (list 2 3)"], "concat"],
+  ["slice", ["(list 1 2 3 4) 1 3", "(list 1 2 3) 1", '"abc" 1'], "sprig slice (not the builtin)"],
+  ["chunk", ["2 (list 1 2 3 4 5)"], "chunk"],
+  ["dict", ['"a" 1 "b"', '1 2'], "dict; odd arg gets empty string"],
+  ["get", ['(dict "a" 1) "a"', '(dict) "x"'], "get"],
+  ["set", ['(dict "a" 1) "b" 2'], "set returns the dict"],
+  ["unset", ['(dict "a" 1 "b" 2) "a"'], "unset"],
+  ["hasKey", ['(dict "a" 1) "a"', '(dict) "a"'], "hasKey"],
+  ["keys", ['(dict "b" 1 "a" 2) | sortAlpha'], "keys (sorted for determinism)"],
+  ["pluck", ['"a" (dict "a" 1) (dict "b" 2) (dict "a" 3)'], "pluck"],
+  ["pick", ['(dict "a" 1 "b" 2 "c" 3) "a" "c"'], "pick"],
+  ["omit", ['(dict "a" 1 "b" 2 "c" 3) "a"'], "omit"],
+  ["merge", ['(dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "b" 3 "n" (dict "y" 2))'], "merge keeps dst values"],
+  ["mergeOverwrite", ['(dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "b" 3 "n" (dict "x" 5))'], "mergeOverwrite"],
+  ["dig", ['"a" "b" "def" (dict "a" (dict "b" 1))', '"a" "z" "def" (dict "a" (dict "b" 1))'], "dig"],
+  ["regexMatch", ['"^[a-z]+$" .user', '"^\\\\d+$" .port', '"(" "x"', '"(?i)ADMIN" .user', '"[[:digit:]]+" .port'], "regexMatch; bad regex is false"],
+  ["mustRegexMatch", ['"(" "x"'], "mustRegexMatch errors on bad regex"],
+  ["regexFind", ['"[0-9]+" "abc123def456"', '"x" "abc"'], "regexFind"],
+  ["regexFindAll", ['"[0-9]" "a1b2c3" -1', '"[0-9]" "a1b2c3" 2', '"a*" "baaab" -1', '"" "abc" -1'], "regexFindAll incl. empty matches"],
+  ["regexReplaceAll", ['"a(x*)b" "-ab-axxb-" "${1}W"', '"a(x*)b" "-ab-axxb-" "$1W"', '"(?P<first>\\\\w+) (?P<last>\\\\w+)" "John Smith" "$last, $first"', '"a*" "baaac" "X"', '"\\\\s+" .spaced "_"'], "Go Expand syntax"],
+  ["regexReplaceAllLiteral", ['"a(x*)b" "-ab-axxb-" "${1}"'], "literal replacement"],
+  ["regexSplit", ['"z+" "pizza" -1', '"z+" "pizza" 1', '"" "abc" -1', '"," "a,b,c" 2'], "regexSplit"],
+  ["regexQuoteMeta", ['"1.5+2*[x]"'], "QuoteMeta"],
+  ["date", ['"2006-01-02 15:04:05" 0', '"Jan 2, 2006 at 3:04pm (MST)" 1700000000', '"Mon Monday 06 002 .000" 1700000000'], "date formats unix seconds"],
+  ["dateInZone", ['"2006-01-02 15:04 MST -07:00" 1700000000 "UTC"', '"2006-01-02 15:04 -0700" 1700000000 "Asia/Kolkata"', '"15:04 -07:00" 1700000000 "America/New_York"'], "dateInZone"],
+  ["htmlDate", ["1700000000"], "htmlDate"],
+  ["toDate", ['"2006-01-02" "2024-02-29"', '"2006-01-02T15:04:05Z07:00" "2024-01-15T10:30:00+02:00"', '"2006-01-02" "garbage"'], "toDate; bad input gives the zero time"],
+  ["unixEpoch", ['(toDate "2006-01-02" "2024-02-29")'], "unixEpoch"],
+  ["base", ['"/a/b/c.txt"', '"a/"', '""'], "path.Base"],
+  ["dir", ['"/a/b/c.txt"', '"c"'], "path.Dir"],
+  ["ext", ['"a/b.tar.gz"', '"a"'], "path.Ext"],
+  ["clean", ['"a//b/../c/."', '"/../x"'], "path.Clean"],
+  ["isAbs", ['"/a"', '"a"'], "path.IsAbs"],
+  ["hello", [""], "hello"],
+];
+for (const [name, argsets, reason] of fn) {
+  for (const a of argsets) {
+    const t = a.includes("|") ? `{{ ${name} ${a} }}` : `{{ ${name}${a === "" ? "" : " " + a} }}`;
+    add(`${name} ${a}`, t, reason);
+    // The same call, printed with %v and through a pipeline, exercises value printing and last-arg passing.
+  }
+}
+for (const [name, argsets] of fn) {
+  const a = argsets[0];
+  if (a === undefined || a === "" || a.includes("|")) continue;
+  const parts = a.match(/\([^)]*\)|"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+  const last = parts.pop();
+  if (last === undefined) continue;
+  add(`${name} piped`, `{{ ${last} | ${name}${parts.length > 0 ? " " + parts.join(" ") : ""} | printf "%v" }}`, "the piped value is the last argument");
+}
+
+// ---- realistic ESO templates ----
+add("eso dsn", "postgres://{{ .user }}:{{ .pass | urlquery }}@{{ .host }}:{{ .port }}/app?sslmode=require", "a typical connection string");
+add("eso config file", "[db]\nuser = {{ .user | quote }}\npassword = {{ .pass | quote }}\n{{- range $k, $v := . }}\n{{ $k }}={{ $v | b64enc }}{{ end }}\n", "config file with range over all keys");
+add("eso json doc", '{{ dict "auths" (dict .host (dict "username" .user "password" .pass "auth" (printf "%s:%s" .user .pass | b64enc))) | toJson }}', "dockerconfigjson");
+add("eso fromJson field", "{{ (.json | fromJson).c.d }}", "fields of parsed JSON");
+add("eso fromJson range", "{{ range (.json | fromJson).b }}[{{ . }}]{{ end }}", "range over parsed JSON, nil prints <no value>");
+add("eso multiline indent", "key: |\n{{ .multi | indent 2 }}", "block scalar via indent");
+add("binary passthrough", "{{ .bin }}", "binary data passes byte for byte", { dataB64: { bin: "AP/+gIGCw8TF" } });
+add("binary b64enc", "{{ .bin | b64enc }}", "binary to base64", { dataB64: { bin: "AP/+gIGCw8TF" } });
+add("binary len", "{{ len .bin }}", "binary length in bytes", { dataB64: { bin: "AP/+gIGCw8TF" } });
+add("b64dec binary", '{{ b64dec "AP/+gA==" }}', "decoded bytes are not UTF-8");
+add("invalid utf8 quote", "{{ .bin | quote }}", "%q escapes invalid UTF-8", { dataB64: { bin: "AP/+gIGCw8TF" } });
+add("invalid utf8 upper", "{{ .bin | upper }}", "case mapping over invalid UTF-8", { dataB64: { bin: "YWL/Yw==" } });
+
+// ---- non-deterministic functions, by shape ----
+add("now shape", '{{ now | date "2006" }}', "now formats", { shape: /^20\d\d$/ });
+add("uuidv4 shape", "{{ uuidv4 }}", "uuid v4", { shape: /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/ });
+add("randAlphaNum shape", "{{ randAlphaNum 16 }}", "random alnum", { shape: /^[A-Za-z0-9]{16}$/ });
+add("randAlpha shape", "{{ randAlpha 8 }}", "random letters", { shape: /^[A-Za-z]{8}$/ });
+add("randNumeric shape", "{{ randNumeric 6 }}", "random digits", { shape: /^[0-9]{6}$/ });
+add("randInt shape", "{{ randInt 5 10 }}", "random int in range", { shape: /^[5-9]$/ });
+add("now unixEpoch shape", "{{ now | unixEpoch }}", "epoch seconds", { shape: /^1[7-9]\d{8}$/ });
+
+export const CORPUS: readonly Case[] = cases;
