@@ -83,7 +83,6 @@ export async function wrapForRecipient(part: Uint8Array, recipient: string): Pro
  * throws SOPS_DECRYPT_FAILED when the entry is malformed or fails authentication.
  */
 export async function unwrapWithIdentities(enc: string, identities: readonly string[]): Promise<Uint8Array | null> {
-  if (identities.length === 0) return null;
   let file: Uint8Array;
   try {
     file = armor.decode(enc);
