@@ -1,0 +1,96 @@
+// When an ExternalSecret syncs and when it comes back, on an injected clock.
+import { describe, expect, it } from "vitest";
+import { planRefresh, resourceVersionOf, type RefreshReason } from "../../src/operator/externalsecret/plan.ts";
+import { makeEs } from "./fixtures.ts";
+
+const T0 = Date.parse("2026-03-02T10:00:00Z"); // a Monday
+const H = 3_600_000;
+const M = 60_000;
+
+/** An ES that last synced at `syncedAt` with its current metadata. */
+function synced(spec: Record<string, unknown>, syncedAt: number, metadata: Record<string, unknown> = {}): ReturnType<typeof makeEs> {
+  const es = makeEs(spec, { metadata });
+  return makeEs(spec, { metadata, status: { refreshTime: new Date(syncedAt).toISOString(), syncedResourceVersion: resourceVersionOf(es) } });
+}
+
+const cases: { reason: string; es: ReturnType<typeof makeEs>; intact?: boolean; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
+  { reason: "first reconcile always syncs, next in 1h", es: makeEs({}), now: T0, sync: true, why: "never-synced", after: H },
+  { reason: "default interval not yet elapsed", es: synced({}, T0), now: T0 + 20 * M, sync: false, why: "not-due", after: 40 * M },
+  { reason: "default interval elapsed", es: synced({}, T0), now: T0 + H, sync: true, why: "interval-elapsed", after: H },
+  { reason: "custom interval 15s", es: synced({ refreshInterval: "15s" }, T0), now: T0 + 16_000, sync: true, why: "interval-elapsed", after: 15_000 },
+  { reason: "interval 0 means fetch once: never again", es: synced({ refreshInterval: "0" }, T0), now: T0 + 1000 * H, sync: false, why: "not-due" },
+  { reason: "interval 0 still syncs the first time, no requeue", es: makeEs({ refreshInterval: "0" }), now: T0, sync: true, why: "never-synced" },
+  { reason: "CreatedOnce never refreshes after the first sync", es: synced({ refreshPolicy: "CreatedOnce" }, T0), now: T0 + 1000 * H, sync: false, why: "created-once" },
+  { reason: "OnChange waits for a change", es: synced({ refreshPolicy: "OnChange" }, T0), now: T0 + 1000 * H, sync: false, why: "not-due" },
+  {
+    reason: "a spec change (generation) syncs even under OnChange",
+    es: makeEs({ refreshPolicy: "OnChange" }, { metadata: { generation: 2 }, status: { refreshTime: new Date(T0).toISOString(), syncedResourceVersion: resourceVersionOf(makeEs({})) } }),
+    now: T0 + 1,
+    sync: true,
+    why: "spec-changed",
+  },
+  {
+    reason: "a new force-sync annotation value syncs",
+    es: makeEs({}, { metadata: { annotations: { "external-secrets.io/force-sync": "2" } }, status: { refreshTime: new Date(T0).toISOString(), syncedResourceVersion: resourceVersionOf(makeEs({}, { metadata: { annotations: { "external-secrets.io/force-sync": "1" } } })) } }),
+    now: T0 + 1,
+    sync: true,
+    why: "spec-changed",
+    after: H,
+  },
+  { reason: "a drifted Secret is repaired at once", es: synced({}, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted", after: H },
+  { reason: "a drifted Secret is repaired even under CreatedOnce", es: synced({ refreshPolicy: "CreatedOnce" }, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted" },
+  { reason: "creationPolicy None has no Secret to repair", es: synced({ target: { creationPolicy: "None" }, refreshPolicy: "OnChange" }, T0), intact: false, now: T0 + M, sync: false, why: "not-due" },
+  { reason: "refreshSchedule fires at the next cron time", es: synced({ refreshSchedule: "0 12 * * *" }, T0), now: T0 + H, sync: false, why: "not-due", after: H },
+  { reason: "refreshSchedule fired since the last refresh", es: synced({ refreshSchedule: "0 12 * * *" }, T0), now: T0 + 2 * H + 1, sync: true, why: "schedule-fired", after: 24 * H - 1 },
+  { reason: "refreshSchedule wins over refreshInterval", es: synced({ refreshSchedule: "0 12 * * *", refreshInterval: "1m" }, T0), now: T0 + 5 * M, sync: false, why: "not-due", after: 115 * M },
+  {
+    reason: "allow window closed holds a due refresh until it opens",
+    es: synced({ syncWindows: { kind: "allow", windows: [{ schedule: "0 14 * * *", duration: "1h" }] } }, T0),
+    now: T0 + H,
+    sync: false,
+    why: "outside-sync-window",
+    after: 3 * H,
+  },
+  {
+    reason: "allow window open lets a due refresh through",
+    es: synced({ syncWindows: { kind: "allow", windows: [{ schedule: "0 11 * * *", duration: "1h" }] } }, T0),
+    now: T0 + H + M,
+    sync: true,
+    why: "interval-elapsed",
+    after: H,
+  },
+  {
+    reason: "deny window open holds a due refresh until it closes",
+    es: synced({ syncWindows: { kind: "deny", windows: [{ schedule: "0 11 * * *", duration: "2h" }] } }, T0),
+    now: T0 + H + M,
+    sync: false,
+    why: "outside-sync-window",
+    after: 2 * H - M,
+  },
+  {
+    reason: "deny window does not block a spec change",
+    es: makeEs({ syncWindows: { kind: "deny", windows: [{ schedule: "@every 1h", duration: "1h" }] } }),
+    now: T0,
+    sync: true,
+    why: "never-synced",
+    after: H,
+  },
+];
+
+describe("planRefresh", () => {
+  it.each(cases)("$reason", ({ es, intact, now, sync, why, after }) => {
+    const d = planRefresh(es, intact ?? true, now);
+    expect(d.sync).toBe(sync);
+    expect(d.reason).toBe(why);
+    expect(d.requeueAfterMs).toBe(after);
+  });
+
+  it("resourceVersionOf ignores map order but not values", () => {
+    const a = makeEs({}, { metadata: { annotations: { x: "1", y: "2" } } });
+    const b = makeEs({}, { metadata: { annotations: { y: "2", x: "1" } } });
+    const c = makeEs({}, { metadata: { annotations: { y: "2", x: "3" } } });
+    expect(resourceVersionOf(a)).toBe(resourceVersionOf(b));
+    expect(resourceVersionOf(a)).not.toBe(resourceVersionOf(c));
+    expect(resourceVersionOf(a)).toMatch(/^1-[0-9a-f]{32}$/);
+  });
+});
