@@ -11,7 +11,8 @@ type Loader = () => Promise<{ readonly provider: Provider }>;
 const LOADERS: Readonly<Record<string, Loader>> = {
   vault: () => import("./vault/index.ts"),
   aws: () => import("./aws/index.ts"),
-  // fake, kubernetes (another engineer's providers), gcpsm and azurekv register here when they land.
+  gcpsm: () => import("./gcp/index.ts"),
+  // fake, kubernetes (another engineer's providers) and azurekv register here when they land.
 };
 
 const loaded = new Map<string, Promise<Provider>>();

@@ -7,6 +7,9 @@ import { describe, expect, inject, it } from "vitest";
 import { SecretNotFoundError, StoreErrorCode, type Provider, type SecretKeyRef, type StoreContext } from "../../src/stores/contract.ts";
 import { createVaultProvider } from "../../src/stores/vault/index.ts";
 import { createAwsProvider } from "../../src/stores/aws/index.ts";
+import { createGcpProvider } from "../../src/stores/gcp/index.ts";
+import { credentials } from "@grpc/grpc-js";
+import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { isKsealError } from "../../src/errors.ts";
 import { baoApi } from "../peers/openbao.ts";
 import "../peers/endpoints.ts";
@@ -116,7 +119,40 @@ function awsHarness(): Harness {
   };
 }
 
-describe.each([vaultHarness(), awsHarness()])("store conformance: $name", (h) => {
+function gcpHarness(): Harness {
+  const prefix = `conf-${randomUUID()}`;
+  const { gcp } = peers;
+  const colon = gcp.endpoint.lastIndexOf(":");
+  const sm = new SecretManagerServiceClient({
+    servicePath: gcp.endpoint.slice(0, colon),
+    port: Number(gcp.endpoint.slice(colon + 1)),
+    sslCreds: credentials.createInsecure(),
+    universeDomain: "googleapis.com",
+  });
+  const parent = `projects/${gcp.projectId}`;
+  const add = async (name: string, data: Record<string, string>): Promise<string> => {
+    const [v] = await sm.addSecretVersion({ parent: `${parent}/secrets/${prefix}-${name}`, payload: { data: Buffer.from(JSON.stringify(data)) } });
+    return (v.name ?? "").split("/").pop() ?? "";
+  };
+  return {
+    name: "gcpsm (emulator)",
+    provider: createGcpProvider({ emulatorEndpoint: gcp.endpoint }),
+    spec: { projectID: gcp.projectId },
+    secrets: {},
+    key: (name) => `${prefix}-${name}`,
+    async seed(name, data, tags) {
+      await sm.createSecret({ parent, secretId: `${prefix}-${name}`, secret: { replication: { automatic: {} }, ...(tags === undefined ? {} : { labels: tags }) } });
+      return add(name, data);
+    },
+    async rotate(name, data) {
+      await add(name, data);
+    },
+    badAuth: { unsupported: "the GCP emulator has no authentication" },
+    denied: { unsupported: "the GCP emulator has no IAM" },
+  };
+}
+
+describe.each([vaultHarness(), awsHarness(), gcpHarness()])("store conformance: $name", (h) => {
   const client = async (over?: { spec: unknown; secrets: Record<string, string> }) => h.provider.newClient(ctxFor(over ?? h));
 
   it("validates its spec and the live store", async () => {
