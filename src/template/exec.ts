@@ -215,14 +215,15 @@ class State {
         if (!one(k, val.m.get(k))) break;
       }
     } else if (isInt(val)) {
-      if (decl.length > 1) this.errorf(`can't use ${val.v} to iterate over more than one variable`);
+      if (decl.length > 1) this.errorf(`can't use a value of type ${val.kind} to iterate over more than one variable`);
       for (let i = 0n; i < val.v; i++) {
         ran = true;
         const iv = int(i, val.kind);
         if (!one(iv, iv)) break;
       }
     } else if (val !== undefined && val !== null) {
-      this.errorf(`range can't iterate over ${printTop(val)}`);
+      // Go prints the value here; kseal names only its type (it may be secret data).
+      this.errorf(`range can't iterate over a value of type ${typeName(val)}`);
     }
     if (!ran && node.elseList !== undefined) this.walkList(dot, node.elseList);
   }
@@ -644,7 +645,7 @@ function indexValue(item: Value, indexes: Value[]): Value {
       if (ix === undefined || ix === null) throw new FuncError("cannot index slice/array with nil");
       if (!isInt(ix)) throw new FuncError(`cannot index slice/array with type ${typeName(ix)}`);
       const len = typeof cur === "string" ? cur.length : cur.items.length;
-      if (ix.v < 0n || ix.v >= BigInt(len)) throw new FuncError(`index out of range: ${ix.v}`);
+      if (ix.v < 0n || ix.v >= BigInt(len)) throw new FuncError("index out of range");
       const x = Number(ix.v);
       cur = typeof cur === "string" ? int(cur.charCodeAt(x), "uint8") : cur.items[x];
     } else if (isMap(cur)) {

@@ -54,6 +54,16 @@ export function functionNames(funcs: FuncSet): string[] {
  * function name, never a value from `data`.
  */
 export function renderTemplateBytes(source: string, data: TemplateData, options: RenderOptions = {}): Uint8Array {
+  try {
+    return renderUnguarded(source, data, options);
+  } catch (e: unknown) {
+    // Deeply nested input can exhaust the JS stack before a budget trips; report it as a limit.
+    if (e instanceof RangeError) throw new KsealError("TEMPLATE_LIMIT", "template: nesting too deep", { details: { limit: "depth" } });
+    throw e;
+  }
+}
+
+function renderUnguarded(source: string, data: TemplateData, options: RenderOptions): Uint8Array {
   const funcSet = options.funcs ?? "eso";
   const funcs = FUNC_TABLES[funcSet];
   const parsed = parse(source, (name) => {
@@ -69,7 +79,8 @@ export function renderTemplateBytes(source: string, data: TemplateData, options:
     missingKey: options.missingKey ?? (funcSet === "eso" ? "error" : "default"),
     maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
-    maxDepth: 100_000,
+    // Go allows 100,000 nested template calls; a JS stack holds fewer, so kseal stops at 1,000.
+    maxDepth: 1_000,
   });
   return new Uint8Array(toBuffer(out));
 }
