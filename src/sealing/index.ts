@@ -43,6 +43,8 @@ export {
   sealRaw,
   mergeSealedSecrets,
   unsealSealedSecret,
+  openSealedSecret,
+  buildSecret,
   orderMeta,
   ANNOTATION_KEY_HINT,
   ANNOTATION_SKIP_OWNER_REFERENCES,
@@ -51,6 +53,20 @@ export {
   type SealOptions,
   type UnsealOptions,
   type TemplateRenderer,
+  type OpenedSealedSecret,
 } from "./sealedsecret.ts";
 export type { Secret, SealedSecret, SealedSecretTemplate, SealedSecretCondition, ObjectMeta, OwnerReference } from "./types.ts";
 export { SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND } from "./types.ts";
+export {
+  planSealedSecret,
+  planWriteFailure,
+  nextStatus,
+  isControlledBy,
+  EVENT_UNSEALED,
+  EVENT_UNSEAL_FAILED,
+  EVENT_UPDATE_FAILED,
+  type SealedSecretPlan,
+  type UnsealResult,
+} from "./controller.ts";
+export { handleCert, handleVerify, handleRotate, RateLimiter, type HttpReply, type Opener } from "./http.ts";
+export { UnsealPool } from "./pool.ts";

@@ -173,35 +173,75 @@ export interface UnsealOptions {
   readonly acceptV1Data?: boolean;
 }
 
+/** The decrypted content of a SealedSecret: its items, or the whole Secret of the v1 format. */
+export type OpenedSealedSecret =
+  | { readonly kind: "items"; readonly items: ReadonlyMap<string, Buffer> }
+  | { readonly kind: "v1"; readonly secret: Secret };
+
 /**
- * Opens a SealedSecret into the Secret it describes: template metadata/type/immutable applied,
- * name and namespace forced to the SealedSecret's, `template.data` rendered, an owner reference
- * to the SealedSecret unless `skip-set-owner-references: "true"`. The hinted key is tried first,
- * then every key. Throws SEALING_DECRYPT_FAILED (generic, names only the item key) when a value
- * cannot be opened, SEALING_INVALID for malformed objects, SEALING_TEMPLATE_* for templates.
+ * The CPU-heavy half of unsealing (RSA decryptions), safe to run in a worker thread: opens every
+ * item (or the v1 blob) with the hinted key first, then every key. Throws SEALING_DECRYPT_FAILED
+ * (generic; names only the item key), SEALING_INVALID for malformed objects.
  */
-export function unsealSealedSecret(ss: SealedSecret, ring: KeyRing, options: UnsealOptions = {}): Secret {
+export function openSealedSecret(ss: SealedSecret, ring: KeyRing, options: { acceptV1Data?: boolean } = {}): OpenedSealedSecret {
   const name = ss.metadata.name ?? "";
   const namespace = ss.metadata.namespace ?? "";
   const label = encryptionLabel(namespace, name, scopeFromAnnotations(ss.metadata.annotations));
   const keys = ring.candidates(ss.metadata.annotations?.[ANNOTATION_KEY_HINT]);
-  const template = ss.spec.template ?? {};
-  let secret: Secret;
   if (ss.spec.data === undefined) {
-    const data = new Map<string, Buffer>();
+    const items = new Map<string, Buffer>();
     for (const [key, value] of Object.entries(ss.spec.encryptedData ?? {})) {
       if (typeof value !== "string") throw new KsealError("SEALING_INVALID", `encryptedData item "${key}" is not a string`, { details: { key } });
       const blob = decodeBase64(value, key);
       try {
-        data.set(key, hybridDecrypt(keys, blob, label));
+        items.set(key, hybridDecrypt(keys, blob, label));
       } catch {
         throw new KsealError(decryptFailed().code, `no key could decrypt item "${key}"`, { details: { key } });
       }
     }
+    return { kind: "items", items };
+  }
+  if (options.acceptV1Data === false) throw new KsealError("SEALING_V1_REFUSED", "the deprecated spec.data format is disabled");
+  if (Object.keys(ss.spec.encryptedData ?? {}).length > 0) {
+    throw new KsealError("SEALING_INVALID", "spec.encryptedData and the deprecated spec.data cannot be used together");
+  }
+  const plaintext = hybridDecrypt(keys, decodeBase64(ss.spec.data, "data"), label);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plaintext.toString("utf8"));
+  } catch {
+    throw new KsealError("SEALING_INVALID", "the deprecated spec.data does not hold a Secret");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new KsealError("SEALING_INVALID", "the deprecated spec.data does not hold a Secret");
+  }
+  const inner = parsed as Partial<Secret>;
+  const secret: Secret = { kind: "Secret", apiVersion: "v1", metadata: inner.metadata ?? {} };
+  if (inner.immutable !== undefined) secret.immutable = inner.immutable;
+  const merged: Record<string, string> = { ...(inner.data ?? {}) };
+  for (const [k, v] of Object.entries(inner.stringData ?? {})) merged[k] = Buffer.from(v, "utf8").toString("base64");
+  secret.data = merged;
+  secret.type = inner.type ?? "Opaque";
+  return { kind: "v1", secret };
+}
+
+/**
+ * The cheap half of unsealing: the Secret the controller should hold, from opened content.
+ * Template metadata/type/immutable applied, `template.data` rendered (null deletes an item),
+ * name and namespace forced to the SealedSecret's, an owner reference to it unless
+ * `skip-set-owner-references: "true"`. Throws SEALING_TEMPLATE_UNAVAILABLE / _FAILED.
+ */
+export function buildSecret(ss: SealedSecret, opened: OpenedSealedSecret, options: { render?: TemplateRenderer } = {}): Secret {
+  const name = ss.metadata.name ?? "";
+  const namespace = ss.metadata.namespace ?? "";
+  const template = ss.spec.template ?? {};
+  let secret: Secret;
+  if (opened.kind === "items") {
+    const data = new Map(opened.items);
     const templateData = template.data ?? {};
     if (Object.keys(templateData).length > 0) {
       const plain: Record<string, string> = {};
-      for (const [k, v] of data) plain[k] = v.toString("utf8");
+      for (const [k, v] of opened.items) plain[k] = v.toString("utf8");
       for (const [key, source] of Object.entries(templateData)) {
         if (source === null) {
           data.delete(key);
@@ -217,33 +257,12 @@ export function unsealSealedSecret(ss: SealedSecret, ring: KeyRing, options: Uns
         }
       }
     }
-    const meta: ObjectMeta = structuredClone(template.metadata ?? {});
-    secret = { kind: "Secret", apiVersion: "v1", metadata: meta };
+    secret = { kind: "Secret", apiVersion: "v1", metadata: structuredClone(template.metadata ?? {}) };
     if (template.immutable !== undefined) secret.immutable = template.immutable;
     secret.data = Object.fromEntries([...data.keys()].sort().map((k) => [k, (data.get(k) ?? Buffer.alloc(0)).toString("base64")]));
     secret.type = template.type ?? "Opaque";
   } else {
-    if (options.acceptV1Data === false) throw new KsealError("SEALING_V1_REFUSED", "the deprecated spec.data format is disabled");
-    if (Object.keys(ss.spec.encryptedData ?? {}).length > 0) {
-      throw new KsealError("SEALING_INVALID", "spec.encryptedData and the deprecated spec.data cannot be used together");
-    }
-    const plaintext = hybridDecrypt(keys, decodeBase64(ss.spec.data, "data"), label);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(plaintext.toString("utf8"));
-    } catch {
-      throw new KsealError("SEALING_INVALID", "the deprecated spec.data does not hold a Secret");
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new KsealError("SEALING_INVALID", "the deprecated spec.data does not hold a Secret");
-    }
-    const inner = parsed as Partial<Secret>;
-    secret = { kind: "Secret", apiVersion: "v1", metadata: inner.metadata ?? {} };
-    if (inner.immutable !== undefined) secret.immutable = inner.immutable;
-    const merged: Record<string, string> = { ...(inner.data ?? {}) };
-    for (const [k, v] of Object.entries(inner.stringData ?? {})) merged[k] = Buffer.from(v, "utf8").toString("base64");
-    secret.data = merged;
-    secret.type = inner.type ?? "Opaque";
+    secret = structuredClone(opened.secret);
   }
   secret.metadata.name = name;
   secret.metadata.namespace = namespace;
@@ -254,6 +273,15 @@ export function unsealSealedSecret(ss: SealedSecret, ring: KeyRing, options: Uns
   }
   secret.metadata = orderMeta(secret.metadata);
   return secret;
+}
+
+/**
+ * Opens a SealedSecret into the Secret it describes ({@link openSealedSecret} then
+ * {@link buildSecret}). Throws as those do.
+ */
+export function unsealSealedSecret(ss: SealedSecret, ring: KeyRing, options: UnsealOptions = {}): Secret {
+  const opened = openSealedSecret(ss, ring, options.acceptV1Data === undefined ? {} : { acceptV1Data: options.acceptV1Data });
+  return buildSecret(ss, opened, options.render === undefined ? {} : { render: options.render });
 }
 
 function omit<T>(obj: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
