@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Watch, VersionApi, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { applyCrd, createNamespace, testKube } from "../support/kube.ts";
+import { waitFor } from "../peers/process.ts";
 
 const kube = testKube();
 let ns: { name: string; remove: () => Promise<void> };
@@ -36,21 +37,6 @@ describe("kube-apiserver smoke", () => {
 
   it("creates a CRD, waits for Established, and creates, gets and watches a custom resource", async () => {
     await applyCrd(kube, crd);
-    const seen: string[] = [];
-    const watch = new Watch(kube.kc);
-    let resolveAdded: () => void = () => undefined;
-    const added = new Promise<void>((resolve) => {
-      resolveAdded = resolve;
-    });
-    const req = await watch.watch(
-      `/apis/smoke.kseal.dev/v1/namespaces/${ns.name}/widgets`,
-      {},
-      (type: string, obj: { metadata?: { name?: string } }) => {
-        seen.push(`${type}:${obj.metadata?.name ?? ""}`);
-        if (type === "ADDED") resolveAdded();
-      },
-      () => undefined,
-    );
     await kube.custom.createNamespacedCustomObject({
       group: "smoke.kseal.dev", version: "v1", namespace: ns.name, plural: "widgets",
       body: { apiVersion: "smoke.kseal.dev/v1", kind: "Widget", metadata: { name: "w1" }, spec: { size: 3 } },
@@ -59,9 +45,42 @@ describe("kube-apiserver smoke", () => {
       group: "smoke.kseal.dev", version: "v1", namespace: ns.name, plural: "widgets", name: "w1",
     })) as { spec: { size: number } };
     expect(got.spec.size).toBe(3);
-    await added;
-    req.abort();
-    expect(seen).toContain("ADDED:w1");
+    // Watch from the beginning of history (resourceVersion 0 replays current objects as ADDED), then
+    // see a later change arrive as MODIFIED. A watch that ends early is retried: right after a CRD is
+    // established its endpoint can briefly answer 404.
+    const seen = await waitFor("watch events for w1", async () => {
+      const events: string[] = [];
+      const watch = new Watch(kube.kc);
+      let finished: (v: string[] | false) => void = () => undefined;
+      const result = new Promise<string[] | false>((resolve) => {
+        finished = resolve;
+      });
+      const req = await watch.watch(
+        `/apis/smoke.kseal.dev/v1/namespaces/${ns.name}/widgets`,
+        { resourceVersion: "0" },
+        (type: string, obj: { metadata?: { name?: string } }) => {
+          events.push(`${type}:${obj.metadata?.name ?? ""}`);
+          if (type === "ADDED") {
+            void kube.custom.patchNamespacedCustomObject({
+              group: "smoke.kseal.dev", version: "v1", namespace: ns.name, plural: "widgets", name: "w1",
+              body: [{ op: "replace", path: "/spec/size", value: 4 }],
+            });
+          }
+          if (type === "MODIFIED") finished(events);
+        },
+        () => {
+          finished(false);
+        },
+      );
+      const timer = setTimeout(() => {
+        finished(false);
+      }, 10_000);
+      const r = await result;
+      clearTimeout(timer);
+      req.abort();
+      return r;
+    }, 60_000);
+    expect(seen).toEqual(["ADDED:w1", "MODIFIED:w1"]);
   });
 
   it("issues service-account tokens through the TokenRequest API and verifies them with TokenReview", async () => {
