@@ -1,7 +1,7 @@
 import { KsealError } from "../errors.ts";
 import type { GoFunc, MissingKey } from "./exec.ts";
 import { execute } from "./exec.ts";
-import { ESO_FUNCS } from "./funcs/eso.ts";
+import { ESO_FUNCS, UNSUPPORTED_ESO } from "./funcs/eso.ts";
 import { SPRIG, UNSUPPORTED_SPRIG } from "./funcs/sprig.ts";
 import { parse } from "./parser.ts";
 import type { Value } from "./value.ts";
@@ -67,7 +67,7 @@ function renderUnguarded(source: string, data: TemplateData, options: RenderOpti
   const funcSet = options.funcs ?? "eso";
   const funcs = FUNC_TABLES[funcSet];
   const parsed = parse(source, (name) => {
-    if (UNSUPPORTED_SPRIG.has(name)) {
+    if (UNSUPPORTED_SPRIG.has(name) || (funcSet === "eso" && UNSUPPORTED_ESO.has(name))) {
       throw new KsealError("TEMPLATE_PARSE", `template: function "${name}" is not supported by kseal`, { details: { function: name } });
     }
     return funcs.has(name);
