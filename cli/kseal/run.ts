@@ -9,6 +9,7 @@ import type { Command, CliIO } from "./command.ts";
 const COMMANDS: Record<string, () => Promise<Command>> = {
   seal: async () => (await import("./commands/seal.ts")).command,
   reseal: async () => (await import("./commands/reseal.ts")).command,
+  sops: async () => (await import("./commands/sops.ts")).command,
   template: async () => (await import("./commands/template.ts")).command,
 };
 
