@@ -108,3 +108,11 @@ export function exponentialBackoff(attempt: number, baseMs: number, capMs: numbe
   // 2^attempt overflows to Infinity long after the cap is reached; min() handles it.
   return Math.min(capMs, baseMs * 2 ** Math.min(attempt, 64));
 }
+
+/**
+ * `signal.aborted`, as a call: TypeScript narrows the property after a loop condition and then
+ * flags later checks as unnecessary, although an await in between may have aborted it.
+ */
+export function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}

@@ -12,7 +12,7 @@
  * never holds every Secret's data in memory (ESO #729).
  */
 import { KsealError } from "../errors.ts";
-import { exponentialBackoff, sleep, systemClock, type Clock } from "./clock.ts";
+import { exponentialBackoff, isAborted, sleep, systemClock, type Clock } from "./clock.ts";
 import { isGone, statusOf, type KubeHttp, type KubeObject, type ResourceType, type WatchEvent } from "./client.ts";
 import { objectKey, type ObjectKey } from "./outcome.ts";
 
@@ -300,11 +300,6 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     }
   }
-}
-
-// A function so the narrowing of `signal.aborted` from the loop condition does not stick.
-function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
 }
 
 function codeOf(e: unknown): string {
