@@ -52,6 +52,7 @@ export {
   ANNOTATION_PATCH,
   type SealOptions,
   type UnsealOptions,
+  sealedSecretsRenderer,
   type TemplateRenderer,
   type OpenedSealedSecret,
 } from "./sealedsecret.ts";

@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from "node:crypto";
 import { KsealError } from "../errors.ts";
+import { renderTemplateBytes } from "../template/index.ts";
 import { decryptFailed, defaultRng, hybridDecrypt, hybridEncrypt, type Rng } from "./hybrid.ts";
 import type { KeyRing } from "./keys.ts";
 import { encryptionLabel, scopeFromAnnotations, withScopeAnnotations, type SealingScope } from "./scope.ts";
@@ -52,8 +53,11 @@ const META_ORDER = [
 /** Server-side metadata kubeseal strips from its input before sealing. */
 const SERVER_SIDE = ["selfLink", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"];
 
-/** Renders one `spec.template.data` value from the decrypted items (the template engine's job). */
-export type TemplateRenderer = (source: string, data: Readonly<Record<string, string>>) => string;
+/** Renders one `spec.template.data` value from the decrypted items (raw bytes in and out). */
+export type TemplateRenderer = (source: string, data: Readonly<Record<string, Uint8Array>>) => Uint8Array;
+
+/** kseal's template engine with Sealed Secrets' function set (sprig minus env/expandenv/getHostByName). */
+export const sealedSecretsRenderer: TemplateRenderer = (source, data) => renderTemplateBytes(source, data, { funcs: "sealed-secrets" });
 
 export interface SealOptions {
   readonly publicKey: KeyObject;
@@ -167,7 +171,7 @@ export function mergeSealedSecrets(orig: SealedSecret, update: SealedSecret): Se
 }
 
 export interface UnsealOptions {
-  /** The template engine for `spec.template.data`; without one such SealedSecrets fail. */
+  /** The template engine for `spec.template.data`; default {@link sealedSecretsRenderer}. */
   readonly render?: TemplateRenderer;
   /** Accept the deprecated v1 `spec.data` (Sealed Secrets' default: yes). */
   readonly acceptV1Data?: boolean;
@@ -229,7 +233,8 @@ export function openSealedSecret(ss: SealedSecret, ring: KeyRing, options: { acc
  * The cheap half of unsealing: the Secret the controller should hold, from opened content.
  * Template metadata/type/immutable applied, `template.data` rendered (null deletes an item),
  * name and namespace forced to the SealedSecret's, an owner reference to it unless
- * `skip-set-owner-references: "true"`. Throws SEALING_TEMPLATE_UNAVAILABLE / _FAILED.
+ * `skip-set-owner-references: "true"`. Throws SEALING_TEMPLATE_FAILED (template messages carry
+ * positions and function names, never values).
  */
 export function buildSecret(ss: SealedSecret, opened: OpenedSealedSecret, options: { render?: TemplateRenderer } = {}): Secret {
   const name = ss.metadata.name ?? "";
@@ -240,20 +245,18 @@ export function buildSecret(ss: SealedSecret, opened: OpenedSealedSecret, option
     const data = new Map(opened.items);
     const templateData = template.data ?? {};
     if (Object.keys(templateData).length > 0) {
-      const plain: Record<string, string> = {};
-      for (const [k, v] of opened.items) plain[k] = v.toString("utf8");
+      const plain: Record<string, Uint8Array> = Object.fromEntries(opened.items);
+      const render = options.render ?? sealedSecretsRenderer;
       for (const [key, source] of Object.entries(templateData)) {
         if (source === null) {
           data.delete(key);
           continue;
         }
-        if (options.render === undefined) {
-          throw new KsealError("SEALING_TEMPLATE_UNAVAILABLE", `template.data item "${key}" needs the template engine`, { details: { key } });
-        }
         try {
-          data.set(key, Buffer.from(options.render(source, plain), "utf8"));
+          data.set(key, Buffer.from(render(source, plain)));
         } catch (e: unknown) {
-          throw new KsealError("SEALING_TEMPLATE_FAILED", `template.data item "${key}" failed to render`, { cause: e, details: { key } });
+          const why = e instanceof KsealError ? `: ${e.message}` : "";
+          throw new KsealError("SEALING_TEMPLATE_FAILED", `template.data item "${key}" failed to render${why}`, { cause: e, details: { key } });
         }
       }
     }

@@ -134,3 +134,27 @@ describe("UnsealPool", () => {
     await expect(pool.open({ ...ss, metadata: { ...ss.metadata, name: "moved" } })).rejects.toMatchObject({ code: "SEALING_DECRYPT_FAILED" });
   });
 });
+
+describe("template.data", () => {
+  it("renders with the template engine (Sealed Secrets' function set), null deletes an item", () => {
+    const base = sealed();
+    const ss2: SealedSecret = {
+      ...base,
+      spec: { ...base.spec, template: { ...base.spec.template, data: { url: "postgres://app:{{ .pw }}@db/{{ .pw | upper }}", pw: null } } },
+    };
+    expect(unsealSealedSecret(ss2, ring).data).toEqual({ url: Buffer.from("postgres://app:s3cr3t@db/S3CR3T").toString("base64") });
+  });
+  it("a failing template reports the item, never the values", () => {
+    const base = sealed();
+    const ss2: SealedSecret = { ...base, spec: { ...base.spec, template: { data: { bad: "{{ .pw | nosuchfunc }}" } } } };
+    let caught: unknown;
+    try {
+      unsealSealedSecret(ss2, ring);
+    } catch (e: unknown) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: "SEALING_TEMPLATE_FAILED" });
+    expect((caught as Error).message).toContain('template.data item "bad"');
+    expect((caught as Error).message).not.toContain("s3cr3t");
+  });
+});
