@@ -158,6 +158,11 @@ export class RolloutPlanner {
     return { kind: "changed", scheduled };
   }
 
+  /** Workload keys with a pending restart. */
+  pendingKeys(): string[] {
+    return [...this.#pending.keys()];
+  }
+
   /** The pending deadline of a workload, if any. */
   deadline(workloadKey: string): number | undefined {
     return this.#pending.get(workloadKey)?.at;
