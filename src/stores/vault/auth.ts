@@ -116,7 +116,9 @@ export class VaultTokenCache {
       case "jwt": {
         let jwt: string;
         if (auth.kubernetesServiceAccountToken !== undefined) {
-          jwt = await ctx.createServiceAccountToken(auth.kubernetesServiceAccountToken);
+          // ESO's default audience for the jwt method is "vault" (kubernetes auth keeps the API server's).
+          const sa = auth.kubernetesServiceAccountToken;
+          jwt = await ctx.createServiceAccountToken(sa.audiences === undefined ? { ...sa, audiences: ["vault"] } : sa);
         } else if (auth.secretRef !== undefined) {
           jwt = fromUtf8(await ctx.readSecretKey(auth.secretRef)).trim();
         } else {

@@ -18,6 +18,8 @@ export type { VaultPort, VaultRequest, VaultResponse } from "./port.ts";
 export interface VaultProviderOptions {
   /** Builds the port for a store; default: node-vault. Tests pass a hand-written fake. */
   readonly port?: (opts: { server: string; namespace?: string; caPem?: string }) => VaultPort;
+  /** The token cache shared by this provider's clients; default: a new one. Tests inspect its counters. */
+  readonly tokens?: VaultTokenCache;
 }
 
 async function caPem(spec: VaultSpec, ctx: StoreContext): Promise<string | undefined> {
@@ -33,7 +35,7 @@ async function caPem(spec: VaultSpec, ctx: StoreContext): Promise<string | undef
 }
 
 export function createVaultProvider(options: VaultProviderOptions = {}): Provider {
-  const tokens = new VaultTokenCache();
+  const tokens = options.tokens ?? new VaultTokenCache();
   const makePort = options.port ?? nodeVaultPort;
   return {
     key: "vault",
