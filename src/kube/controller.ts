@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from "./client.ts";
 import type { Clock } from "./clock.ts";
-import { retry, type ObjectKey, type Outcome } from "./outcome.ts";
+import { objectKey, retry, type ObjectKey, type Outcome } from "./outcome.ts";
 import { WorkQueue, type Lane, type WorkQueueOptions } from "./queue.ts";
 import type { Change, Informer } from "./watch.ts";
 
@@ -55,6 +55,19 @@ export interface ControllerOptions<T extends KubeObject> {
   readonly clock?: Clock;
   /** Observes every finished reconcile (for metrics). */
   readonly onReconciled?: (key: ObjectKey, outcome: Outcome, durationMs: number) => void;
+}
+
+/**
+ * A {@link SecondaryWatch} mapper: the keys of the changed object's owners of kind `ownerKind`
+ * (same namespace, from `metadata.ownerReferences`) — e.g. a Secret → its ExternalSecret.
+ */
+export function ownerKeys(ownerKind: string): (change: Change) => ObjectKey[] {
+  return (change) => {
+    const meta = change.object.metadata;
+    return (meta?.ownerReferences ?? [])
+      .filter((r) => r.kind === ownerKind)
+      .map((r) => objectKey(meta?.namespace, r.name));
+  };
 }
 
 /** Default update filter: spec (generation), labels, annotations or deletion changed. */

@@ -24,7 +24,7 @@ export {
 } from "./watch.ts";
 export { WorkQueue, type Lane, type QueueMetrics, type WorkQueueOptions, type AddAfterOptions, type KeyHandler } from "./queue.ts";
 export {
-  Controller, specOrMetadataChanged,
+  Controller, specOrMetadataChanged, ownerKeys,
   type ControllerOptions, type Reconciler, type ReconcileRequest, type SecondaryWatch, type ControllerLog,
 } from "./controller.ts";
 export { LeaderElector, microTime, type LeaderElectionOptions, type Lease, type LeaseSpec, type LeaderElectionLog } from "./leader.ts";

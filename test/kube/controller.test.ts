@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/kube/clock.ts";
 import type { KubeObject, WatchEvent } from "../../src/kube/client.ts";
-import { Controller } from "../../src/kube/controller.ts";
+import { Controller, ownerKeys } from "../../src/kube/controller.ts";
 import { ok, retry, terminal, type Outcome } from "../../src/kube/outcome.ts";
 import { Informer, type WatchSource } from "../../src/kube/watch.ts";
 
@@ -127,5 +127,42 @@ describe("Controller", () => {
     await flush();
     expect(t.calls).toEqual(["ns/a", "ns/a"]);
     await t.stop();
+  });
+
+  it("maps secondary changes to owner keys in the high lane", async () => {
+    const clock = new ManualClock();
+    const primary = source([obj("es1", "1")]);
+    const secondary = source([]);
+    const informer = new Informer({ name: "es", source: primary.src, clock });
+    const secrets = new Informer({ name: "secrets", source: secondary.src, clock });
+    const ac = new AbortController();
+    const runs = [informer.run(ac.signal), secrets.run(ac.signal)];
+    await informer.waitForSync();
+    await secrets.waitForSync();
+    const calls: string[] = [];
+    const controller = new Controller({
+      name: "es", informer, clock, queue: { rateLimit: { qps: 0, burst: 1 } },
+      secondary: [{ informer: secrets, toKeys: ownerKeys("ExternalSecret") }],
+      reconcile: ({ key, object }) => {
+        calls.push(`${key}:${object === undefined ? "gone" : "present"}`);
+        return Promise.resolve(ok());
+      },
+    });
+    controller.start();
+    await flush();
+    const owned = (name: string, kind: string): KubeObject => ({ metadata: {
+      namespace: "ns", name, resourceVersion: "2",
+      ownerReferences: [{ apiVersion: "external-secrets.io/v1", kind, name: "es1", uid: "u" }],
+    } });
+    secondary.push({ type: "MODIFIED", object: owned("target", "ExternalSecret") });
+    secondary.push({ type: "ADDED", object: owned("foreign", "Deployment") });
+    await flush();
+    expect(calls).toEqual(["ns/es1:present", "ns/es1:present"]);
+    primary.push({ type: "DELETED", object: obj("es1", "3") });
+    await flush();
+    expect(calls).toEqual(["ns/es1:present", "ns/es1:present", "ns/es1:gone"]);
+    await controller.stop();
+    ac.abort();
+    await Promise.all(runs);
   });
 });
