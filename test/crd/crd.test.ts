@@ -58,6 +58,8 @@ describe("CRD files", () => {
     ]) {
       expect(text).toContain(msg);
     }
-    expect(readFileSync(join(CRD_DIR, "external-secrets.io_secretstores.yaml"), "utf8")).toContain("a store configures exactly one provider");
+    const store = parse(readFileSync(join(CRD_DIR, "external-secrets.io_secretstores.yaml"), "utf8")) as Crd;
+    const provider = (store.spec.versions[0]?.schema.openAPIV3Schema.properties.spec as { properties: { provider: Record<string, unknown> } }).properties.provider;
+    expect([provider.minProperties, provider.maxProperties]).toEqual([1, 1]);
   });
 });

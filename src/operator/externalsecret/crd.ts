@@ -38,6 +38,8 @@ const obj = (properties: Record<string, Schema>, required: readonly string[] = [
 /** An object kseal does not model field by field (yet): kept as written. */
 const opaque = (description: string): Schema => ({ type: "object", description, "x-kubernetes-preserve-unknown-fields": true });
 const rule = (r: string, message: string): { rule: string; message: string } => ({ rule: r, message });
+/** CEL: exactly one of these fields is set. */
+const exactlyOne = (fields: readonly string[]): string => `${fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(" + ")} == 1`;
 const name253 = (): Schema => str({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN });
 const namespace63 = (): Schema => str({ minLength: 1, maxLength: 63, pattern: DNS_LABEL });
 const duration = (extra: Schema = {}): Schema => str({ pattern: DURATION_PATTERN, ...extra });
@@ -124,7 +126,7 @@ const templateRef = (): Schema =>
 const template = (): Schema =>
   obj(
     {
-      type: str(),
+      type: str({ maxLength: 253 }),
       engineVersion: enumOf(["v2"], { default: "v2" }),
       mergePolicy: enumOf(["Replace", "Merge"], { default: "Replace" }),
       metadata: obj({ annotations: strMap(), labels: strMap(), finalizers: arr(str()) }),
@@ -135,7 +137,7 @@ const template = (): Schema =>
             configMap: templateRef(),
             secret: templateRef(),
             literal: str(),
-            target: str({ default: "Data" }),
+            target: str({ default: "Data", maxLength: 253 }),
             valuesDecodingStrategy: enumOf(["Auto", "Base64", "Base64URL", "None"]),
           },
           [],
@@ -148,6 +150,7 @@ const template = (): Schema =>
             ],
           },
         ),
+        { maxItems: 100 },
       ),
     },
     [],
@@ -201,7 +204,7 @@ const rewrite = (): Schema =>
       }),
     },
     [],
-    { "x-kubernetes-validations": [rule("size(self) == 1", "a rewrite sets exactly one of regexp, transform or merge")] },
+    { "x-kubernetes-validations": [rule(exactlyOne(["regexp", "transform", "merge"]), "a rewrite sets exactly one of regexp, transform or merge")] },
   );
 
 const dataFromItem = (): Schema =>
@@ -219,7 +222,7 @@ const dataFromItem = (): Schema =>
       rewrite: arr(rewrite()),
       sourceRef: obj({ storeRef: storeRef(), generatorRef: generatorRef() }, [], {
         "x-kubernetes-validations": [
-          rule("size(self) == 1", "generatorRef or storeRef must be set when using sourceRef in dataFrom (exactly one)"),
+          rule(exactlyOne(["storeRef", "generatorRef"]), "generatorRef or storeRef must be set when using sourceRef in dataFrom (exactly one)"),
         ],
       }),
     },
@@ -235,8 +238,12 @@ const dataFromItem = (): Schema =>
     },
   );
 
-/** Bounds keep CEL's static cost estimate within the API server's budget. */
-const MAX_DATA = 500;
+/**
+ * Bounds keep CEL's static cost estimate within the API server's budget: the unique-secretKey rule
+ * is quadratic in `data`, which caps `data` at 250 entries (dataFrom, linear, at 500).
+ */
+const MAX_DATA = 250;
+const MAX_DATA_FROM = 500;
 
 export function externalSecretSpecSchema(): Schema {
   return obj(
@@ -264,14 +271,14 @@ export function externalSecretSpecSchema(): Schema {
             secretKey: str({ minLength: 1, maxLength: 253, pattern: SECRET_KEY }),
             remoteRef: remoteRef(),
             sourceRef: obj({ storeRef: storeRef(), generatorRef: generatorRef() }, [], {
-              "x-kubernetes-validations": [rule("size(self) == 1", "data[].sourceRef sets exactly one of storeRef or generatorRef")],
+              "x-kubernetes-validations": [rule(exactlyOne(["storeRef", "generatorRef"]), "data[].sourceRef sets exactly one of storeRef or generatorRef")],
             }),
           },
           ["secretKey", "remoteRef"],
         ),
         { maxItems: MAX_DATA },
       ),
-      dataFrom: arr(dataFromItem(), { maxItems: MAX_DATA }),
+      dataFrom: arr(dataFromItem(), { maxItems: MAX_DATA_FROM }),
     },
     [],
     {
@@ -402,7 +409,7 @@ const kubernetesProvider = (): Schema =>
         serviceAccount: serviceAccountSelector(),
       },
       [],
-      { "x-kubernetes-validations": [rule("size(self) == 1", "kubernetes auth sets exactly one of cert, token or serviceAccount")] },
+      { "x-kubernetes-validations": [rule(exactlyOne(["cert", "token", "serviceAccount"]), "kubernetes auth sets exactly one of cert, token or serviceAccount")] },
     ),
     authRef: secretKeySelector(),
     remoteNamespace: str({ default: "default", minLength: 1, maxLength: 63, pattern: DNS_LABEL }),
@@ -411,7 +418,7 @@ const kubernetesProvider = (): Schema =>
 function secretStoreSpecSchema(): Schema {
   const props: Record<string, Schema> = {
     controller: str(),
-    refreshInterval: { "x-kubernetes-int-or-string": true },
+    refreshInterval: { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] },
     retrySettings: obj({ maxRetries: { type: "integer", format: "int32" }, retryInterval: str() }),
     provider: obj(
       {
@@ -426,7 +433,10 @@ function secretStoreSpecSchema(): Schema {
       {
         // Other ESO providers are stored as written; kseal reports them as unsupported on the store.
         "x-kubernetes-preserve-unknown-fields": true,
-        "x-kubernetes-validations": [rule("size(self) == 1", "a store configures exactly one provider")],
+        // CEL cannot count the keys of an object with preserved unknown fields; the API server's
+        // own message reads "spec.provider: Too many: 2: must have at most 1 item".
+        minProperties: 1,
+        maxProperties: 1,
       },
     ),
   };

@@ -9,6 +9,7 @@ import { KsealError, safeMessage } from "../../errors.ts";
 import { dataHmac, verifyHmac } from "./hmac.ts";
 import { nextFire, prevFire } from "./schedule.ts";
 import type { ConversionStrategy, DecodingStrategy, ExternalSecret, NullBytePolicy, Rewrite, TemplateSpec } from "./types.ts";
+import type { DesiredSecret, ObservedSecret } from "../secrets/index.ts";
 import { LABEL_MANAGED, LABEL_OWNER, ANNOTATION_DATA_HMAC, API_VERSION } from "./types.ts";
 
 export const PlanErrorCode = {
@@ -28,18 +29,7 @@ export const ANNOTATION_MANAGED_KEYS = "reconcile.kseal.dev/managed-keys";
 // ---------------------------------------------------------------------------------------------
 // Observed state
 
-/** The target Secret as read from the API server (data decoded to bytes). */
-export interface ObservedSecret {
-  readonly name: string;
-  readonly uid?: string;
-  readonly resourceVersion?: string;
-  readonly type: string;
-  readonly immutable: boolean;
-  readonly data: Readonly<Record<string, Uint8Array>>;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly ownerReferences: readonly { readonly uid: string; readonly kind: string; readonly name: string; readonly controller?: boolean }[];
-}
+export type { ObservedSecret, DesiredSecret } from "../secrets/index.ts";
 
 export function targetName(es: ExternalSecret): string {
   return es.spec.target.name ?? es.metadata.name;
@@ -410,27 +400,6 @@ export function renderTarget(template: TemplateSpec | undefined, data: Readonly<
 // ---------------------------------------------------------------------------------------------
 // What to write
 
-/** A Secret body the one write helper (src/operator/secrets) applies. */
-export interface DesiredSecret {
-  readonly name: string;
-  readonly namespace: string;
-  readonly type: string;
-  readonly immutable: boolean;
-  readonly data: Readonly<Record<string, Uint8Array>>;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly ownerReference?: {
-    readonly apiVersion: string;
-    readonly kind: string;
-    readonly name: string;
-    readonly uid: string;
-    readonly controller: true;
-    readonly blockOwnerDeletion: true;
-  };
-  /** Labels/annotations/keys to remove from an existing Secret (Merge cleanup). */
-  readonly removeKeys?: readonly string[];
-}
-
 export type WritePlan =
   | { readonly kind: "none"; readonly reason: "unchanged" | "creation-policy-none" }
   | { readonly kind: "create"; readonly secret: DesiredSecret }
@@ -482,7 +451,7 @@ export function planWrite(
     return {
       kind: "update",
       resourceVersion: observed.resourceVersion ?? "",
-      secret: { name, namespace, type: observed.type, immutable: observed.immutable, data, labels: observed.labels, annotations, removeKeys: keys },
+      secret: { name, namespace, type: observed.type, immutable: observed.immutable, data, labels: observed.labels, annotations },
     };
   }
 

@@ -1,0 +1,233 @@
+/**
+ * One ExternalSecret reconcile: the thin I/O layer around plan.ts. Reads the target Secret, asks
+ * planRefresh whether to fetch, fetches through the store port, renders, writes through the one
+ * Secret helper, writes status once, and returns an Outcome.
+ *
+ * A store error never reaches planWrite: the Secret keeps its last good data and Ready=False says
+ * why. No Secret write when nothing changed.
+ */
+import { KsealError, safeMessage } from "../../errors.ts";
+import type { Outcome } from "../../kube/outcome.ts";
+import { ok, retry, terminal } from "../../kube/outcome.ts";
+import { SecretNotFoundError, type SecretsClient } from "../../stores/contract.ts";
+import type { Resolved } from "../secretstore/index.ts";
+import { toObserved, writeSecret, type SecretPort, type SecretWrite } from "../secrets/index.ts";
+import type { EsMetrics } from "./metrics.ts";
+import { parseExternalSecret } from "./parse.ts";
+import {
+  assembleData,
+  nextDueAfterSync,
+  planRefresh,
+  planWrite,
+  renderTarget,
+  resourceVersionOf,
+  secretIntact,
+  targetName,
+  type Fetched,
+  type TemplateEngine,
+  type TemplateSources,
+  type WritePlan,
+} from "./plan.ts";
+import { nextStatus, type EsStatusPort, type SyncResult } from "./status.ts";
+import type { ExternalSecret, RemoteRefSpec, StoreRef } from "./types.ts";
+
+/** events.k8s.io/v1 through the runtime's recorder; reasons as ESO (Updated, Created, Deleted, UpdateFailed). */
+export interface EventPort {
+  record(es: ExternalSecret, type: "Normal" | "Warning", reason: string, note: string): void;
+}
+
+export interface EsDeps {
+  readonly secrets: SecretPort;
+  /** ConfigMap data for templateFrom; undefined when absent. */
+  readonly readConfigMap: (namespace: string, name: string) => Promise<Readonly<Record<string, string>> | undefined>;
+  readonly resolveStore: (ref: StoreRef, namespace: string) => Promise<Resolved>;
+  readonly status: EsStatusPort;
+  readonly events: EventPort;
+  readonly metrics: EsMetrics;
+  /** The HMAC key from the operator's key Secret. */
+  readonly hmacKey: () => Promise<Uint8Array>;
+  readonly template: TemplateEngine;
+  readonly now: () => number;
+}
+
+export const EsErrorCode = {
+  NoStore: "ES_NO_STORE",
+  Generator: "ES_GENERATOR_UNSUPPORTED",
+} as const;
+
+function storeRefFor(es: ExternalSecret, item: { readonly sourceRef?: { readonly storeRef?: StoreRef; readonly generatorRef?: unknown } }): StoreRef {
+  if (item.sourceRef?.generatorRef !== undefined) throw new KsealError(EsErrorCode.Generator, "generatorRef is not supported by kseal yet");
+  const ref = item.sourceRef?.storeRef ?? es.spec.secretStoreRef;
+  if (ref === undefined) throw new KsealError(EsErrorCode.NoStore, "no secretStoreRef and no sourceRef.storeRef");
+  return ref;
+}
+
+function remote(ref: RemoteRefSpec): { key: string; property?: string; version?: string; metadataPolicy: "None" | "Fetch" } {
+  return {
+    key: ref.key,
+    metadataPolicy: ref.metadataPolicy,
+    ...(ref.property === undefined ? {} : { property: ref.property }),
+    ...(ref.version === undefined ? {} : { version: ref.version }),
+  };
+}
+
+async function orNotFound<T>(p: Promise<T>): Promise<Fetched<T>> {
+  try {
+    return { kind: "found", value: await p };
+  } catch (e: unknown) {
+    if (e instanceof SecretNotFoundError) return { kind: "notFound" };
+    throw e;
+  }
+}
+
+async function templateSources(es: ExternalSecret, deps: EsDeps): Promise<TemplateSources> {
+  const configMaps: Record<string, Readonly<Record<string, string>>> = {};
+  const secrets: Record<string, Readonly<Record<string, string>>> = {};
+  for (const tf of es.spec.target.template?.templateFrom ?? []) {
+    if (tf.configMap !== undefined && !(tf.configMap.name in configMaps)) {
+      configMaps[tf.configMap.name] = (await deps.readConfigMap(es.metadata.namespace, tf.configMap.name)) ?? {};
+    }
+    if (tf.secret !== undefined && !(tf.secret.name in secrets)) {
+      const s = await deps.secrets.read(es.metadata.namespace, tf.secret.name);
+      const data = s === undefined ? {} : toObserved(s).data;
+      secrets[tf.secret.name] = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, new TextDecoder().decode(v)]));
+    }
+  }
+  return { configMaps, secrets };
+}
+
+type SyncOutcome = { readonly kind: "notMine" } | { readonly kind: "done"; readonly result: SyncResult; readonly write?: WritePlan };
+
+/** Fetch → assemble → render → plan → write. Throws on store/template errors (nothing written). */
+async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> | undefined, key: Uint8Array, deps: EsDeps): Promise<SyncOutcome> {
+  const clients = new Map<string, Promise<Resolved>>();
+  const clientFor = async (ref: StoreRef): Promise<SecretsClient | undefined> => {
+    const id = `${ref.kind}/${ref.name}`;
+    let p = clients.get(id);
+    if (p === undefined) {
+      p = deps.resolveStore(ref, es.metadata.namespace);
+      clients.set(id, p);
+    }
+    const r = await p;
+    return r.kind === "client" ? r.client : undefined;
+  };
+  const storeNames = new Set<string>();
+  try {
+    const data: Fetched<Uint8Array>[] = [];
+    for (const item of es.spec.data) {
+      const ref = storeRefFor(es, item);
+      storeNames.add(ref.name);
+      const c = await clientFor(ref);
+      if (c === undefined) return { kind: "notMine" };
+      data.push(await orNotFound(c.getSecret(remote(item.remoteRef))));
+    }
+    const dataFrom: Fetched<Record<string, Uint8Array>>[] = [];
+    for (const item of es.spec.dataFrom) {
+      const ref = storeRefFor(es, item);
+      storeNames.add(ref.name);
+      const c = await clientFor(ref);
+      if (c === undefined) return { kind: "notMine" };
+      if (item.extract !== undefined) dataFrom.push(await orNotFound(c.getSecretMap(remote(item.extract))));
+      else if (item.find !== undefined) {
+        const f = item.find;
+        dataFrom.push(
+          await orNotFound(
+            c.findSecrets({
+              ...(f.path === undefined ? {} : { path: f.path }),
+              ...(f.name === undefined ? {} : { name: f.name }),
+              ...(f.tags === undefined ? {} : { tags: f.tags }),
+            }),
+          ),
+        );
+      }
+    }
+    const assembled = assembleData(es, { data, dataFrom }, deps.template, [...storeNames].join(","));
+    const write =
+      assembled.kind === "allGone"
+        ? planWrite(es, { kind: "allGone" }, observed, key)
+        : planWrite(es, { kind: "rendered", target: renderTarget(es.spec.target.template, assembled.data, await templateSources(es, deps), deps.template) }, observed, key);
+    if (write.kind === "error") return { kind: "done", result: { kind: "failed", reason: write.reason, message: write.error.message }, write };
+    return {
+      kind: "done",
+      write,
+      result: {
+        kind: "synced",
+        reason: write.kind === "delete" ? "SecretDeleted" : "SecretSynced",
+        message: write.kind === "delete" ? "secret deleted because every remote secret is gone" : "secret synced",
+        syncedResourceVersion: resourceVersionOf(es),
+        secretName: targetName(es),
+      },
+    };
+  } finally {
+    for (const p of clients.values()) {
+      void p.then((r) => (r.kind === "client" ? r.client.close() : undefined)).catch(() => undefined);
+    }
+  }
+}
+
+function toSecretWrite(es: ExternalSecret, w: WritePlan): SecretWrite | undefined {
+  switch (w.kind) {
+    case "create":
+      return { kind: "create", secret: w.secret };
+    case "update":
+      return { kind: "update", secret: w.secret, resourceVersion: w.resourceVersion };
+    case "delete":
+      return { kind: "delete", namespace: es.metadata.namespace, name: w.name, resourceVersion: w.resourceVersion };
+    default:
+      return undefined;
+  }
+}
+
+/** Reconciles one ExternalSecret object (as read from the API server). */
+export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promise<Outcome> {
+  const started = deps.now();
+  let es: ExternalSecret;
+  try {
+    es = parseExternalSecret(raw);
+  } catch (e: unknown) {
+    // The CRD's CEL rules keep invalid objects out; one that slips through waits for an edit.
+    return terminal(e instanceof Error ? e : new Error("invalid ExternalSecret"));
+  }
+  const { namespace, name } = es.metadata;
+  if (es.metadata.deletionTimestamp !== undefined) return ok();
+
+  const finish = async (result: SyncResult, requeueAfter: number | undefined, error?: Error): Promise<Outcome> => {
+    const now = deps.now();
+    await deps.status.write(namespace, name, nextStatus(es, result, now));
+    deps.metrics.syncCall(namespace, name, result.kind === "failed");
+    deps.metrics.readyStatus(namespace, name, result.kind === "failed" ? "False" : "True");
+    deps.metrics.reconcileDuration(namespace, name, (now - started) / 1000);
+    if (error !== undefined) return retry(error);
+    return requeueAfter === undefined ? ok() : ok(Math.max(0, requeueAfter - now));
+  };
+
+  try {
+    const key = await deps.hmacKey();
+    const current = await deps.secrets.read(namespace, targetName(es));
+    const observed = current === undefined ? undefined : toObserved(current);
+    const decision = planRefresh(es, secretIntact(es, observed, key), deps.now());
+    if (!decision.sync) {
+      deps.metrics.reconcileDuration(namespace, name, (deps.now() - started) / 1000);
+      return decision.requeueAfterMs === undefined ? ok() : ok(decision.requeueAfterMs);
+    }
+    const out = await sync(es, observed, key, deps);
+    if (out.kind === "notMine") return ok();
+    if (out.result.kind === "failed") {
+      deps.events.record(es, "Warning", "UpdateFailed", out.result.message);
+      return await finish(out.result, undefined, new KsealError("ES_SYNC_FAILED", out.result.message));
+    }
+    const w = out.write === undefined ? undefined : toSecretWrite(es, out.write);
+    if (w !== undefined) {
+      await writeSecret(deps.secrets, w);
+      const reason = w.kind === "create" ? "Created" : w.kind === "delete" ? "Deleted" : "Updated";
+      deps.events.record(es, "Normal", reason, `Secret ${targetName(es)} ${reason.toLowerCase()}`);
+    }
+    return await finish(out.result, nextDueAfterSync(es, deps.now()));
+  } catch (e: unknown) {
+    const message = safeMessage(e);
+    deps.events.record(es, "Warning", "UpdateFailed", message);
+    return await finish({ kind: "failed", reason: "SecretSyncedError", message }, undefined, e instanceof Error ? e : new Error(message)).catch(
+      (statusErr: unknown) => retry(statusErr instanceof Error ? statusErr : new Error("status write failed")),
+    );
+  }
+}

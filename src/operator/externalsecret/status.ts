@@ -1,0 +1,36 @@
+/**
+ * ExternalSecret status as ESO writes it — the Ready condition (SecretSynced / SecretSyncedError /
+ * SecretDeleted / SecretMissing), refreshTime, syncedResourceVersion, binding — computed purely and
+ * written once per reconcile through {@link EsStatusPort}. Messages come from names and codes only.
+ */
+import type { Condition, ExternalSecret, ExternalSecretStatus } from "./types.ts";
+
+export interface EsStatusPort {
+  /** Replaces `.status` of namespace/name (status subresource). */
+  write(namespace: string, name: string, status: ExternalSecretStatus): Promise<void>;
+}
+
+export type SyncResult =
+  | { readonly kind: "synced"; readonly reason: "SecretSynced" | "SecretDeleted"; readonly message: string; readonly syncedResourceVersion: string; readonly secretName: string }
+  | { readonly kind: "failed"; readonly reason: "SecretSyncedError" | "SecretMissing"; readonly message: string };
+
+function ready(prev: readonly Condition[] | undefined, status: "True" | "False", reason: string, message: string, now: number): Condition {
+  const p = prev?.find((c) => c.type === "Ready");
+  const keep = p?.status === status && p.lastTransitionTime !== undefined;
+  return { type: "Ready", status, reason, message, lastTransitionTime: keep ? (p.lastTransitionTime ?? "") : new Date(now).toISOString() };
+}
+
+/** Pure: the status after a sync attempt at `now`. A failure keeps the last good refreshTime and version. */
+export function nextStatus(es: ExternalSecret, result: SyncResult, now: number): ExternalSecretStatus {
+  const prev = es.status;
+  const others = (prev.conditions ?? []).filter((c) => c.type !== "Ready");
+  if (result.kind === "failed") {
+    return { ...prev, conditions: [...others, ready(prev.conditions, "False", result.reason, result.message, now)] };
+  }
+  return {
+    refreshTime: new Date(now).toISOString(),
+    syncedResourceVersion: result.syncedResourceVersion,
+    binding: { name: result.reason === "SecretDeleted" ? "" : result.secretName },
+    conditions: [...others, ready(prev.conditions, "True", result.reason, result.message, now)],
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Store resolution and store status.
+ *
+ * - A SecretStore is only ever read from the ExternalSecret's own namespace, and its credential
+ *   references only from the store's namespace.
+ * - A ClusterSecretStore's `conditions` (namespaces, namespaceRegexes, namespaceSelector; any one
+ *   condition matching is enough) decide which namespaces may use it.
+ * - `spec.controller` must equal this operator's controller class ("" matches an empty class), as
+ *   in ESO; a store for another class is not ours: resolution returns `notMine`.
+ * - A store whose Ready condition is False is reported on each ExternalSecret that uses it.
+ */
+import type { Outcome } from "../../kube/outcome.ts";
+import { ok, retry } from "../../kube/outcome.ts";
+import { KsealError, safeMessage } from "../../errors.ts";
+import type { Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreContext } from "../../stores/contract.ts";
+import { parseSecretStore } from "../externalsecret/parse.ts";
+import type { ClusterSecretStoreCondition, Condition, LabelSelector, SecretStore, StoreKind, StoreRef } from "../externalsecret/types.ts";
+import { StoreReason } from "../externalsecret/types.ts";
+
+export const StoreResolveError = {
+  NotFound: "STORE_NOT_FOUND",
+  NotAllowed: "STORE_NAMESPACE_NOT_ALLOWED",
+  NotReady: "STORE_NOT_READY",
+  Invalid: "STORE_INVALID",
+} as const;
+
+export interface NamespaceInfo {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Reads kseal needs to resolve a store; each returns undefined when the object does not exist. */
+export interface StoreReadPort {
+  getSecretStore(namespace: string, name: string): Promise<unknown>;
+  getClusterSecretStore(name: string): Promise<unknown>;
+  getNamespace(name: string): Promise<NamespaceInfo | undefined>;
+  /** Raw bytes of `key` in Secret namespace/name; throws KsealError when absent. */
+  readSecretKey(namespace: string, name: string, key: string): Promise<Uint8Array>;
+  /** A TokenRequest token for namespace/serviceAccount. */
+  createServiceAccountToken(namespace: string, name: string, audiences: readonly string[]): Promise<string>;
+}
+
+export interface ResolveDeps {
+  readonly reads: StoreReadPort;
+  readonly providers: (key: string) => Promise<Provider>;
+  /** This operator's controller class (`--controller-class`); "" = the default. */
+  readonly controllerClass: string;
+  readonly now: () => number;
+}
+
+/** Pure: does a Kubernetes label selector match these labels? An empty selector matches everything. */
+export function selectorMatches(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    const val = labels[e.key];
+    const values = e.values ?? [];
+    if (e.operator === "In" && !(has && val !== undefined && values.includes(val))) return false;
+    if (e.operator === "NotIn" && has && val !== undefined && values.includes(val)) return false;
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+/** Pure: may namespace `ns` use a ClusterSecretStore with these conditions? (No conditions = yes.) */
+export function namespaceAllowed(conditions: readonly ClusterSecretStoreCondition[], ns: NamespaceInfo): boolean {
+  if (conditions.length === 0) return true;
+  return conditions.some((c) => {
+    if (c.namespaces?.includes(ns.name) === true) return true;
+    if (c.namespaceRegexes?.some((r) => safeRegex(r)?.test(ns.name) === true) === true) return true;
+    return c.namespaceSelector !== undefined && selectorMatches(c.namespaceSelector, ns.labels);
+  });
+}
+
+function safeRegex(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source, "u");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure: is this store for this operator's controller class? */
+export function storeIsMine(store: SecretStore, controllerClass: string): boolean {
+  return (store.spec.controller ?? "") === controllerClass;
+}
+
+function readyCondition(conditions: readonly Condition[] | undefined): Condition | undefined {
+  return conditions?.find((c) => c.type === "Ready");
+}
+
+/** The StoreContext a provider gets: credential reads confined as ESO confines them. */
+export function storeContext(store: SecretStore, namespace: string, deps: ResolveDeps): StoreContext {
+  const cluster = store.kind === "ClusterSecretStore";
+  const own = store.metadata.namespace ?? namespace;
+  return {
+    storeKind: store.kind,
+    storeName: store.metadata.name,
+    namespace,
+    providerSpec: store.spec.provider.spec,
+    readSecretKey: (ref: SecretKeyRef) => deps.reads.readSecretKey(cluster ? (ref.namespace ?? namespace) : own, ref.name, ref.key),
+    createServiceAccountToken: (ref: ServiceAccountRef) =>
+      deps.reads.createServiceAccountToken(cluster ? (ref.namespace ?? namespace) : own, ref.name, ref.audiences ?? []),
+    now: deps.now,
+  };
+}
+
+export type Resolved =
+  | { readonly kind: "client"; readonly client: SecretsClient; readonly store: SecretStore }
+  | { readonly kind: "notMine"; readonly store: SecretStore };
+
+function fail(code: string, message: string, details: Record<string, string>): KsealError {
+  return new KsealError(code, message, { details });
+}
+
+/**
+ * The client for `ref` as used from `namespace`. Throws KsealError: STORE_NOT_FOUND,
+ * STORE_NAMESPACE_NOT_ALLOWED, STORE_NOT_READY, STORE_INVALID, or the provider's own store error.
+ */
+export async function resolveStore(ref: StoreRef, namespace: string, deps: ResolveDeps): Promise<Resolved> {
+  const label = `${ref.kind} "${ref.name}"`;
+  const raw = ref.kind === "ClusterSecretStore" ? await deps.reads.getClusterSecretStore(ref.name) : await deps.reads.getSecretStore(namespace, ref.name);
+  if (raw === undefined || raw === null) throw fail(StoreResolveError.NotFound, `${label} not found${ref.kind === "SecretStore" ? ` in namespace "${namespace}"` : ""}`, { store: ref.name });
+  let store: SecretStore;
+  try {
+    store = parseSecretStore(typeof raw === "object" ? { ...raw, kind: ref.kind } : raw);
+  } catch (e: unknown) {
+    throw new KsealError(StoreResolveError.Invalid, `${label} is invalid: ${safeMessage(e)}`, { cause: e, details: { store: ref.name } });
+  }
+  if (!storeIsMine(store, deps.controllerClass)) return { kind: "notMine", store };
+  if (ref.kind === "ClusterSecretStore" && store.spec.conditions.length > 0) {
+    const ns = (await deps.reads.getNamespace(namespace)) ?? { name: namespace, labels: {} };
+    if (!namespaceAllowed(store.spec.conditions, ns)) {
+      throw fail(StoreResolveError.NotAllowed, `${label} does not allow namespace "${namespace}"`, { store: ref.name, namespace });
+    }
+  }
+  const ready = readyCondition(store.status.conditions);
+  if (ready?.status === "False") {
+    throw fail(StoreResolveError.NotReady, `${label} is not ready: ${ready.reason ?? "unknown reason"}`, { store: ref.name });
+  }
+  const provider = await deps.providers(store.spec.provider.key);
+  provider.validateSpec(store.spec.provider.spec);
+  return { kind: "client", client: await provider.newClient(storeContext(store, namespace, deps)), store };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store status
+
+export interface StoreStatusPort {
+  /** Writes `status` of the store (status subresource). */
+  writeStatus(kind: StoreKind, namespace: string | undefined, name: string, status: { conditions: Condition[]; capabilities: string }): Promise<void>;
+}
+
+/** Pure: the Ready condition for a validation outcome, keeping lastTransitionTime when unchanged. */
+export function storeReadyCondition(previous: readonly Condition[] | undefined, ready: boolean, reason: string, message: string, now: number): Condition {
+  const prev = readyCondition(previous);
+  const status = ready ? "True" : "False";
+  const same = prev?.status === status && prev.reason === reason && prev.message === message;
+  return { type: "Ready", status, reason, message, lastTransitionTime: same && prev.lastTransitionTime !== undefined ? prev.lastTransitionTime : new Date(now).toISOString() };
+}
+
+/**
+ * Reconciles one store: validates the provider spec statically, then asks the provider to validate
+ * (credentials, reachability), and writes the Ready condition (ESO reasons Valid /
+ * InvalidProviderConfig / ValidationFailed) only when it changed. Comes back in `recheckMs`.
+ */
+export async function reconcileStore(raw: unknown, deps: ResolveDeps & { readonly status: StoreStatusPort; readonly recheckMs: number }): Promise<Outcome> {
+  let store: SecretStore;
+  try {
+    store = parseSecretStore(raw);
+  } catch (e: unknown) {
+    return retry(e instanceof Error ? e : new Error("invalid store"));
+  }
+  if (!storeIsMine(store, deps.controllerClass)) return ok();
+  let ready: boolean;
+  let reason: string;
+  let message: string;
+  try {
+    const provider = await deps.providers(store.spec.provider.key);
+    provider.validateSpec(store.spec.provider.spec);
+    const client = await provider.newClient(storeContext(store, store.metadata.namespace ?? "", deps));
+    try {
+      const v = await client.validate();
+      ({ ready, reason, message } = v);
+    } finally {
+      await client.close();
+    }
+  } catch (e: unknown) {
+    ready = false;
+    reason = e instanceof KsealError && e.code === "STORE_INVALID_CONFIG" ? StoreReason.InvalidProviderConfig : StoreReason.ValidationFailed;
+    message = safeMessage(e);
+  }
+  const cond = storeReadyCondition(store.status.conditions, ready, reason, message, deps.now());
+  const prev = readyCondition(store.status.conditions);
+  if (prev?.status !== cond.status || prev.reason !== cond.reason || prev.message !== cond.message) {
+    await deps.status.writeStatus(store.kind, store.metadata.namespace, store.metadata.name, { conditions: [cond], capabilities: "ReadOnly" });
+  }
+  return ready ? ok(deps.recheckMs) : retry(new KsealError("STORE_NOT_READY", `${store.kind} "${store.metadata.name}" is not ready: ${reason}`), deps.recheckMs);
+}
