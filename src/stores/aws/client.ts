@@ -70,10 +70,19 @@ const BATCH = 20;
 export class AwsSecretsClient implements SecretsClient {
   readonly #port: AwsSecretsPort;
   readonly #store: string;
+  readonly #onAuthFailed: () => void;
 
-  constructor(port: AwsSecretsPort, storeName: string) {
+  /** `onAuthFailed` runs when the store rejects the credentials (e.g. to drop cached STS credentials). */
+  constructor(port: AwsSecretsPort, storeName: string, onAuthFailed: () => void = () => undefined) {
     this.#port = port;
     this.#store = storeName;
+    this.#onAuthFailed = onAuthFailed;
+  }
+
+  #fail(e: unknown, op: string, key?: string): KsealError {
+    const mapped = mapAwsError(e, this.#store, op, key);
+    if (mapped.code === StoreErrorCode.AuthFailed) this.#onAuthFailed();
+    return mapped;
   }
 
   async #raw(ref: RemoteRef): Promise<Uint8Array> {
@@ -84,7 +93,7 @@ export class AwsSecretsClient implements SecretsClient {
       }
       return payload(await this.#port.getSecretValue({ SecretId: ref.key, ...versionSelector(ref.version) }));
     } catch (e: unknown) {
-      throw mapAwsError(e, this.#store, "GetSecretValue", ref.key);
+      throw this.#fail(e, "GetSecretValue", ref.key);
     }
   }
 
@@ -128,7 +137,7 @@ export class AwsSecretsClient implements SecretsClient {
         next = page.NextToken;
       } while (next !== undefined && next !== "");
     } catch (e: unknown) {
-      throw mapAwsError(e, this.#store, "ListSecrets");
+      throw this.#fail(e, "ListSecrets");
     }
     const out: Record<string, Uint8Array> = {};
     // BatchGetSecretValue: one call per 20 secrets instead of one per secret.
@@ -138,7 +147,7 @@ export class AwsSecretsClient implements SecretsClient {
         const res = await this.#port.batchGetSecretValue({ SecretIdList: chunk });
         for (const v of res.SecretValues ?? []) if (v.Name !== undefined) out[v.Name] = payload(v);
       } catch (e: unknown) {
-        throw mapAwsError(e, this.#store, "BatchGetSecretValue");
+        throw this.#fail(e, "BatchGetSecretValue");
       }
     }
     return out;
@@ -149,7 +158,7 @@ export class AwsSecretsClient implements SecretsClient {
       await this.#port.listSecrets({});
       return { ready: true, reason: "Valid", message: "store validated" };
     } catch (e: unknown) {
-      return { ready: false, reason: "ValidationFailed", message: mapAwsError(e, this.#store, "ListSecrets").message };
+      return { ready: false, reason: "ValidationFailed", message: this.#fail(e, "ListSecrets").message };
     }
   }
 

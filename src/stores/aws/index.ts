@@ -2,14 +2,17 @@
  * The AWS Secrets Manager provider (`spec.provider.aws`, `service: SecretsManager`): static keys
  * (`auth.secretRef`), `role` (AssumeRole) and `auth.jwt` (AssumeRoleWithWebIdentity, IRSA-style).
  */
+import { createHash } from "node:crypto";
 import { StoreErrorCode, storeError, type Provider, type SecretsClient, type ServiceAccountRef, type StoreContext } from "../contract.ts";
 import { fromUtf8, specKeyRef, specObject, specOptObject, specOptString, specString } from "../support.ts";
 import { AwsSecretsClient, mapAwsError } from "./client.ts";
 import type { AwsSecretsPort } from "./port.ts";
 import type { AwsConnect } from "./sdk.ts";
+import { StsCredentialCache, type AssumeRoleRequest, type AwsCredentials, type StsCredentials } from "./sts.ts";
 
 export { AwsSecretsClient, mapAwsError, versionSelector } from "./client.ts";
 export type { AwsSecretsPort } from "./port.ts";
+export { StsCredentialCache, type AssumeRoleRequest, type AwsCredentials, type StsCredentials } from "./sts.ts";
 
 const P = "spec.provider.aws";
 
@@ -63,9 +66,20 @@ export interface AwsProviderOptions {
   readonly endpoint?: string;
   /** Builds the port; default: the AWS SDK. Tests pass a hand-written fake. */
   readonly port?: (c: AwsConnect) => Promise<AwsSecretsPort>;
+  /** Assumes a role; default: STS through the AWS SDK. Tests wrap or fake it. */
+  readonly assumeRole?: (r: AssumeRoleRequest) => Promise<StsCredentials>;
+  /** The STS credential cache shared by this provider's clients; default: a new one. */
+  readonly stsCache?: StsCredentialCache;
+}
+
+function fingerprint(c: AwsCredentials | undefined): string {
+  if (c === undefined) return "";
+  return createHash("sha256").update(JSON.stringify([c.accessKeyId, c.secretAccessKey, c.sessionToken ?? ""])).digest("hex");
 }
 
 export function createAwsProvider(options: AwsProviderOptions = {}): Provider {
+  const sts = options.stsCache ?? new StsCredentialCache();
+  const assume = options.assumeRole ?? (async (r: AssumeRoleRequest) => (await import("./sdk.ts")).assumeRoleSdk(r));
   return {
     key: "aws",
     validateSpec(providerSpec: unknown): void {
@@ -74,7 +88,7 @@ export function createAwsProvider(options: AwsProviderOptions = {}): Provider {
     async newClient(ctx: StoreContext): Promise<SecretsClient> {
       const spec = parseAwsSpec(ctx.providerSpec);
       const read = async (r: { name: string; key: string; namespace?: string }): Promise<string> => fromUtf8(await ctx.readSecretKey(r)).trim();
-      let credentials: AwsConnect["credentials"];
+      let credentials: AwsCredentials | undefined;
       if (spec.secretRef !== undefined) {
         const st = spec.secretRef.sessionTokenSecretRef;
         credentials = {
@@ -83,27 +97,42 @@ export function createAwsProvider(options: AwsProviderOptions = {}): Provider {
           ...(st === undefined ? {} : { sessionToken: await read(st) }),
         };
       }
-      const webIdentityToken =
-        spec.jwt === undefined ? undefined : await ctx.createServiceAccountToken({ ...spec.jwt.serviceAccountRef, audiences: ["sts.amazonaws.com"] });
-      const connect: AwsConnect = {
-        region: spec.region,
-        sessionName: `kseal-${ctx.storeName}`.slice(0, 64),
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-        ...(credentials === undefined ? {} : { credentials }),
-        ...(spec.role === undefined ? {} : { role: spec.role }),
-        ...(webIdentityToken === undefined ? {} : { webIdentityToken }),
-      };
-      let port: AwsSecretsPort;
-      try {
-        port = options.port === undefined ? await (await import("./sdk.ts")).awsSdkPort(connect) : await options.port(connect);
-      } catch (e: unknown) {
-        const mapped = mapAwsError(e, ctx.storeName, "AssumeRole");
-        // A failed role assumption is an authentication failure of the store's identity.
-        throw mapped.code === StoreErrorCode.PermissionDenied
-          ? storeError(StoreErrorCode.AuthFailed, `aws: could not assume role for store "${ctx.storeName}"`, { cause: e, details: { store: ctx.storeName } })
-          : mapped;
+      const endpoint = options.endpoint === undefined ? {} : { endpoint: options.endpoint };
+      let stsKey: string | undefined;
+      if (spec.role !== undefined) {
+        const role = spec.role;
+        const jwt = spec.jwt;
+        const base = credentials;
+        // Everything that changes which credentials STS would hand out (base keys only as a hash).
+        stsKey = JSON.stringify([ctx.storeKind, ctx.storeName, ctx.namespace, spec.region, options.endpoint ?? "", role, fingerprint(base), jwt ?? null]);
+        try {
+          credentials = await sts.get(
+            stsKey,
+            () => ctx.now(),
+            async () => ({
+              region: spec.region,
+              ...endpoint,
+              role,
+              sessionName: `kseal-${ctx.storeName}`.slice(0, 64),
+              ...(base === undefined ? {} : { credentials: base }),
+              ...(jwt === undefined ? {} : { webIdentityToken: await ctx.createServiceAccountToken({ ...jwt.serviceAccountRef, audiences: ["sts.amazonaws.com"] }) }),
+            }),
+            assume,
+          );
+        } catch (e: unknown) {
+          const mapped = mapAwsError(e, ctx.storeName, jwt === undefined ? "AssumeRole" : "AssumeRoleWithWebIdentity");
+          // A failed role assumption is an authentication failure of the store's identity.
+          throw mapped.code === StoreErrorCode.PermissionDenied
+            ? storeError(StoreErrorCode.AuthFailed, `aws: could not assume role for store "${ctx.storeName}"`, { cause: e, details: { store: ctx.storeName } })
+            : mapped;
+        }
       }
-      return new AwsSecretsClient(port, ctx.storeName);
+      const connect: AwsConnect = { region: spec.region, ...endpoint, ...(credentials === undefined ? {} : { credentials }) };
+      const port = options.port === undefined ? await (await import("./sdk.ts")).awsSdkPort(connect) : await options.port(connect);
+      const key = stsKey;
+      return new AwsSecretsClient(port, ctx.storeName, key === undefined ? undefined : () => {
+        sts.invalidate(key);
+      });
     },
   };
 }

@@ -1,4 +1,4 @@
-/** The {@link AwsSecretsPort} over `@aws-sdk/client-secrets-manager` (and STS for role/jwt). */
+/** The {@link AwsSecretsPort} over `@aws-sdk/client-secrets-manager`, and STS role assumption. */
 import {
   BatchGetSecretValueCommand,
   DescribeSecretCommand,
@@ -7,55 +7,53 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsSecretsPort } from "./port.ts";
-
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
+import type { AssumeRoleRequest, AwsCredentials, StsCredentials } from "./sts.ts";
 
 export interface AwsConnect {
   readonly region: string;
   /** Endpoint override (emulators); else the SDK's own resolution (incl. AWS_ENDPOINT_URL_*). */
   readonly endpoint?: string;
+  /** The credentials to sign with (static, or already assumed); else the SDK's default chain. */
   readonly credentials?: AwsCredentials;
-  /** Assume this role with the credentials above (ESO `role`). */
-  readonly role?: string;
-  /** Web identity token for AssumeRoleWithWebIdentity (ESO `auth.jwt`); needs `role`. */
-  readonly webIdentityToken?: string;
-  readonly sessionName: string;
 }
 
-async function stsCredentials(c: AwsConnect): Promise<AwsCredentials | undefined> {
-  if (c.role === undefined) return c.credentials;
+/** AssumeRole (with `credentials`) or AssumeRoleWithWebIdentity (with `webIdentityToken`) through STS. */
+export async function assumeRoleSdk(r: AssumeRoleRequest): Promise<StsCredentials> {
   const { STSClient, AssumeRoleCommand, AssumeRoleWithWebIdentityCommand } = await import("@aws-sdk/client-sts");
   const sts = new STSClient({
-    region: c.region,
-    ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
-    ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
+    region: r.region,
+    maxAttempts: 1,
+    ...(r.endpoint === undefined ? {} : { endpoint: r.endpoint }),
+    ...(r.credentials === undefined ? {} : { credentials: r.credentials }),
   });
   try {
     const out =
-      c.webIdentityToken !== undefined
-        ? await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: c.role, RoleSessionName: c.sessionName, WebIdentityToken: c.webIdentityToken }))
-        : await sts.send(new AssumeRoleCommand({ RoleArn: c.role, RoleSessionName: c.sessionName }));
+      r.webIdentityToken !== undefined
+        ? await sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: r.role, RoleSessionName: r.sessionName, WebIdentityToken: r.webIdentityToken }))
+        : await sts.send(new AssumeRoleCommand({ RoleArn: r.role, RoleSessionName: r.sessionName }));
     const cr = out.Credentials;
-    if (cr?.AccessKeyId === undefined || cr.SecretAccessKey === undefined) return undefined;
-    return { accessKeyId: cr.AccessKeyId, secretAccessKey: cr.SecretAccessKey, ...(cr.SessionToken === undefined ? {} : { sessionToken: cr.SessionToken }) };
+    if (cr?.AccessKeyId === undefined || cr.SecretAccessKey === undefined) {
+      throw Object.assign(new Error("STS returned no credentials"), { name: "InvalidClientTokenId" });
+    }
+    return {
+      accessKeyId: cr.AccessKeyId,
+      secretAccessKey: cr.SecretAccessKey,
+      ...(cr.SessionToken === undefined ? {} : { sessionToken: cr.SessionToken }),
+      ...(cr.Expiration === undefined ? {} : { expiresAt: cr.Expiration.getTime() }),
+    };
   } finally {
     sts.destroy();
   }
 }
 
-export async function awsSdkPort(c: AwsConnect): Promise<AwsSecretsPort> {
-  const credentials = await stsCredentials(c);
+export function awsSdkPort(c: AwsConnect): Promise<AwsSecretsPort> {
   const sm = new SecretsManagerClient({
     region: c.region,
     maxAttempts: 1, // retries and backoff belong to kseal's coalescing layer, where they are counted
     ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
-    ...(credentials === undefined ? {} : { credentials }),
+    ...(c.credentials === undefined ? {} : { credentials: c.credentials }),
   });
-  return {
+  return Promise.resolve({
     getSecretValue: async (input) => sm.send(new GetSecretValueCommand(input)),
     describeSecret: async (input) => sm.send(new DescribeSecretCommand(input)),
     listSecrets: async (input) => sm.send(new ListSecretsCommand({ ...input, MaxResults: 100 })),
@@ -63,5 +61,5 @@ export async function awsSdkPort(c: AwsConnect): Promise<AwsSecretsPort> {
     close: () => {
       sm.destroy();
     },
-  };
+  });
 }
