@@ -3,7 +3,8 @@ import { lineCol } from "./lexer.ts";
 import type { Arg, Command, Node, Parsed, Pipe } from "./parser.ts";
 import { sprint, sprintf, sprintln, printV } from "./fmt.ts";
 import type { Value } from "./value.ts";
-import { bytesOf, int, isInt, isList, isMap, sortedKeys, typeName, utf8, zeroOf } from "./value.ts";
+import { bytesOf, int, isInt, isList, isMap, isObj, isTime, sortedKeys, typeName, utf8, zeroOf } from "./value.ts";
+import { TIME_METHODS } from "./time.ts";
 
 /** A parameter's Go type, as text/template checks and converts arguments against it. */
 export type ParamType =
@@ -12,6 +13,8 @@ export type ParamType =
   | "int64"
   | "float64"
   | "bool"
+  | "uint32"
+  | "time.Time"
   | "any"
   | "[]interface {}"
   | "map[string]interface {}"
@@ -318,13 +321,34 @@ class State {
     }
   }
 
-  evalFieldChain(_dot: Value, receiver: Value, path: readonly string[], args: readonly Arg[], final: Final): Value {
+  evalFieldChain(dot: Value, receiver: Value, path: readonly string[], args: readonly Arg[], final: Final): Value {
     let r = receiver;
     for (let i = 0; i < path.length; i++) {
       const isLast = i === path.length - 1;
-      r = this.evalField(path[i] ?? "", r, isLast && (args.length > 1 || final !== MISSING));
+      const name = path[i] ?? "";
+      const method = methodOf(r, name);
+      if (method !== undefined) {
+        r = this.callMethod(dot, name, method, isLast ? args.slice(1) : [], isLast ? final : MISSING);
+        continue;
+      }
+      r = this.evalField(name, r, isLast && (args.length > 1 || final !== MISSING));
     }
     return r;
+  }
+
+  callMethod(dot: Value, name: string, m: GoFunc, args: readonly Arg[], final: Final): Value {
+    const numIn = args.length + (final === MISSING ? 0 : 1);
+    if (numIn !== m.params.length) this.errorf(`wrong number of args for ${name}: want ${m.params.length} got ${numIn}`, name);
+    const argv = args.map((a, i) => this.evalArg(dot, m.params[i] ?? "any", a, name));
+    if (final !== MISSING) argv.push(this.validateType(final, m.params[args.length] ?? "any", name));
+    this.step();
+    try {
+      return m.fn(argv, this.ctx);
+    } catch (e: unknown) {
+      if (e instanceof KsealError) throw e;
+      if (e instanceof FuncError) this.errorf(`error calling ${name}: ${e.message}`, name);
+      this.errorf(`error calling ${name}: internal error`, name);
+    }
   }
 
   evalField(name: string, receiver: Value, hasArgs: boolean): Value {
@@ -333,6 +357,10 @@ class State {
       return undefined;
     }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`);
+    if (isObj(receiver) && receiver.fields.has(name)) {
+      if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
+      return receiver.fields.get(name);
+    }
     if (isMap(receiver)) {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
       if (receiver.m.has(name)) return receiver.m.get(name);
@@ -396,6 +424,7 @@ class State {
       case "number":
         if (typ === "any" || typ === "reflect.Value") return idealConstant(a.n);
         if ((typ === "int" || typ === "int64") && a.n.isInt) return int(a.n.int, typ);
+        if (typ === "uint32" && a.n.isInt && a.n.int >= 0n && a.n.int < 1n << 32n) return int(a.n.int, typ);
         if (typ === "float64" && a.n.isFloat) return a.n.float;
         return this.errorf(`expected ${expectWord(typ)}; found ${a.n.text}`, fn);
       default:
@@ -469,10 +498,24 @@ class State {
   }
 }
 
+/** A Go method of the receiver's type, or undefined when `name` is not one. */
+function methodOf(r: Value, name: string): GoFunc | undefined {
+  if (isTime(r)) {
+    const m = TIME_METHODS.get(name);
+    return m === undefined ? undefined : { params: m.params, fn: (args) => m.fn(r, args) };
+  }
+  if (isObj(r)) {
+    const m = r.methods.get(name);
+    return m === undefined ? undefined : { params: [], fn: () => m([]) };
+  }
+  return undefined;
+}
+
 function expectWord(t: ParamType): string {
   switch (t) {
     case "int":
     case "int64":
+    case "uint32":
       return "integer";
     case "float64":
       return "float";
@@ -537,6 +580,7 @@ export function truth(v: Value): boolean {
     case "map":
       return v.m.size > 0;
     case "time":
+    case "obj":
       return true;
   }
 }

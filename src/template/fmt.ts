@@ -307,6 +307,8 @@ export function printV(v: Value, sharp = false): string {
       return `map[${sortedKeys(v).map((k) => `${k}:${printV(v.m.get(k))}`).join(" ")}]`;
     case "time":
       return timeString(v);
+    case "obj":
+      return v.str;
   }
 }
 
@@ -609,6 +611,8 @@ function formatArg(v: Value, verb: string, spec: Spec): string {
       return `map[${sortedKeys(v).map((k) => `${formatArg(k, verb, spec)}:${formatArg(v.m.get(k), verb, spec)}`).join(" ")}]`;
     case "time":
       return verb === "v" || verb === "s" ? pad(timeString(v), spec, false) : verb === "q" ? quote(timeString(v)) : badVerb(verb, v, spec);
+    case "obj":
+      return verb === "v" || verb === "s" ? pad(v.str, spec, false) : verb === "q" ? quote(v.str) : badVerb(verb, v, spec);
   }
 }
 

@@ -3,6 +3,7 @@ import type { GoFunc, MissingKey } from "./exec.ts";
 import { execute } from "./exec.ts";
 import { ESO_FUNCS, UNSUPPORTED_ESO } from "./funcs/eso.ts";
 import { SPRIG, UNSUPPORTED_SPRIG } from "./funcs/sprig.ts";
+import { SPRIG_EXTRA } from "./funcs/sprig-extra.ts";
 import { parse } from "./parser.ts";
 import type { Value } from "./value.ts";
 import { bytesOf, fromBuffer, map, toBuffer } from "./value.ts";
@@ -33,9 +34,10 @@ export type TemplateData = Readonly<Record<string, string | Uint8Array>>;
 const DEFAULT_MAX_STEPS = 1_000_000;
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
 
+const SPRIG_ALL: ReadonlyMap<string, GoFunc> = new Map([...SPRIG, ...SPRIG_EXTRA]);
 const FUNC_TABLES: Record<FuncSet, ReadonlyMap<string, GoFunc>> = {
-  "sealed-secrets": SPRIG,
-  eso: new Map([...SPRIG, ...ESO_FUNCS]),
+  "sealed-secrets": SPRIG_ALL,
+  eso: new Map([...SPRIG_ALL, ...ESO_FUNCS]),
 };
 
 /** The names of the functions a function set offers (for docs and the CLI). */

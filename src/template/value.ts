@@ -11,9 +11,9 @@ import { Buffer } from "node:buffer";
  * - `null`: a nil interface{}; `<nil>` inside fmt, `<no value>` at the top level.
  * - `boolean`, `number` (float64), `GoInt` (int kinds kept apart: Go refuses int64 where int is due).
  */
-export type Value = undefined | null | string | boolean | number | GoInt | GoList | GoMap | GoTime;
+export type Value = undefined | null | string | boolean | number | GoInt | GoList | GoMap | GoTime | GoObject;
 
-export type IntKind = "int" | "int64" | "int32" | "uint8" | "uint" | "uint32";
+export type IntKind = "int" | "int64" | "int32" | "uint8" | "uint" | "uint32" | "uint64";
 export interface GoInt {
   readonly t: "int";
   readonly kind: IntKind;
@@ -44,6 +44,22 @@ export interface GoTime {
   readonly zone: string;
 }
 
+/**
+ * Any other Go value a function returns (a `*semver.Version`, sprig's certificate struct): fmt
+ * prints `str`, JSON encodes `json`, templates read `fields` and call `methods`.
+ */
+export interface GoObject {
+  readonly t: "obj";
+  /** Go's type name, as `%T` and typeOf print it. */
+  readonly type: string;
+  /** reflect.Kind name (`ptr`, `struct`). */
+  readonly kind: string;
+  readonly str: string;
+  readonly json: Value;
+  readonly fields: ReadonlyMap<string, Value>;
+  readonly methods: ReadonlyMap<string, (args: Value[]) => Value>;
+}
+
 export function int(v: bigint | number, kind: IntKind = "int"): GoInt {
   return { t: "int", kind, v: wrapInt(typeof v === "bigint" ? v : BigInt(Math.trunc(v)), kind) };
 }
@@ -62,6 +78,8 @@ export function wrapInt(v: bigint, kind: IntKind): bigint {
       return BigInt.asUintN(64, v);
     case "uint32":
       return BigInt.asUintN(32, v);
+    case "uint64":
+      return BigInt.asUintN(64, v);
   }
 }
 
@@ -84,6 +102,9 @@ export function isMap(v: Value): v is GoMap {
 export function isTime(v: Value): v is GoTime {
   return typeof v === "object" && v !== null && v.t === "time";
 }
+export function isObj(v: Value): v is GoObject {
+  return typeof v === "object" && v !== null && v.t === "obj";
+}
 
 /** Go's name for the dynamic type, as `%T` and error messages print it. */
 export function typeName(v: Value): string {
@@ -105,6 +126,8 @@ export function typeName(v: Value): string {
       return `map[string]${elemName(v.elem)}`;
     case "time":
       return "time.Time";
+    case "obj":
+      return v.type;
   }
 }
 function elemName(e: ElemType): string {
@@ -131,6 +154,8 @@ export function kindName(v: Value): string {
       return "map";
     case "time":
       return "struct";
+    case "obj":
+      return v.kind;
   }
 }
 

@@ -21,6 +21,8 @@ export function marshalJSON(v: Value, opts: { escapeHTML: boolean; indent?: stri
         return x.v.toString();
       case "time":
         return jsonString(formatTime(x, "2006-01-02T15:04:05.999999999Z07:00"), opts.escapeHTML);
+      case "obj":
+        return enc(x.json, depth);
       case "list": {
         if (x.nil === true) return "null";
         if (x.items.length === 0) return "[]";
@@ -112,5 +114,7 @@ export function toJS(v: Value): unknown {
     }
     case "time":
       return utf8(formatTime(v, "2006-01-02T15:04:05.999999999Z07:00"));
+    case "obj":
+      return toJS(v.json);
   }
 }

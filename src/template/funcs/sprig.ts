@@ -541,7 +541,6 @@ export const SPRIG: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>([
     return str.slice(0, w - 3) + "...";
   })],
   ["initials", f(["string"], ([s]) => mapRunes(S(s), (t) => t.split(/\s+/u).filter((w) => w !== "").map((w) => [...w][0] ?? "").join("")))],
-  ["swapcase", f(["string"], ([s]) => mapRunes(S(s), (t) => [...t].map((c) => (c === goUpper(c) ? goLower(c) : goUpper(c))).join("")))],
   ["indent", f(["int", "string"], ([n, s], ctx) => {
     const pad = " ".repeat(Math.max(0, I(n)));
     const lines = S(s).split("\n").length;
@@ -841,14 +840,12 @@ function pathDir(p: string): string {
   return pathClean(p.slice(0, i + 1));
 }
 
-/** sprig functions kseal does not implement: naming one is a parse error, never a silent difference. */
+/**
+ * sprig functions kseal does not implement: naming one is a parse error, never a silent
+ * difference. bcrypt needs Blowfish (not in node:crypto, no audited dependency installed); the
+ * certificate generators return Go structs of fresh certificates and are not implemented yet.
+ */
 export const UNSUPPORTED_SPRIG: ReadonlySet<string> = new Set([
-  "ago", "date_modify", "dateModify", "must_date_modify", "mustDateModify", "duration", "durationRound",
-  "randAscii_", "shuffle", "camelcase", "abbrevboth", "addf", "add1f", "subf", "mulf", "divf",
-  "mustCompact", "mustAppend", "mustPush", "mustPrepend", "mustRest", "mustInitial", "mustReverse", "mustUniq",
-  "mustWithout", "mustHas", "mustSlice", "mustChunk", "mustMerge", "mustMergeOverwrite", "typeIsLike",
-  "osBase", "osClean", "osDir", "osExt", "osIsAbs", "bcrypt", "htpasswd", "genPrivateKey", "derivePassword",
-  "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert",
-  "genSignedCertWithKey", "encryptAES", "decryptAES", "semver", "semverCompare", "urlParse", "urlJoin",
+  "bcrypt", "htpasswd",
+  "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
 ]);
-
