@@ -318,7 +318,8 @@ export class KubeHttp {
         ...(options.metadataOnly === true ? { accept: METADATA_LIST_ACCEPT } : {}),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
-      items.push(...page.items);
+      // An empty PartialObjectMetadataList arrives with `items: null`.
+      items.push(...(page.items as T[] | null ?? []));
       rv = page.metadata?.resourceVersion;
       cont = page.metadata?.continue === "" ? undefined : page.metadata?.continue;
     } while (cont !== undefined);

@@ -11,8 +11,10 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const m of testModules) {
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
-      for (const t of m.children.allTests()) {
+      const tests = [...m.children.allTests()];
+      // A file whose hooks or imports failed fails as a whole, even when its tests show as skipped.
+      if (m.state() === "failed" && !tests.some((t) => t.result().state === "failed")) failed++;
+      for (const t of tests) {
         const state = t.result().state;
         if (state === "passed") passed++;
         else if (state === "failed") failed++;

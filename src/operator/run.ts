@@ -1,0 +1,258 @@
+/**
+ * Wiring of `kseal-operator`: flags → clients → informers → controllers under leader election,
+ * plus the health/metrics server and the public API server. Nothing here decides anything; every
+ * decision lives in a controller's pure plan.
+ *
+ * Informers run on every replica (so a standby is warm and its /v1 API answers); controllers and
+ * key creation run only on the leader.
+ */
+import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { KsealError } from "../errors.ts";
+import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
+import { Controller } from "../kube/controller.ts";
+import { EventRecorder } from "../kube/events.ts";
+import { startHealthServer, operatorReadiness } from "../kube/health.ts";
+import { LeaderElector } from "../kube/leader.ts";
+import { createLogger } from "../kube/log.ts";
+import { createRegistry, queueMetrics, reconcileCounter, setLeader } from "../kube/metrics.ts";
+import { objectKey } from "../kube/outcome.ts";
+import { Informer, httpSource, type Change } from "../kube/watch.ts";
+import { KeyRegistry, handleCert, handleRotate, handleVerify, RateLimiter, buildSecret, type SealedSecret } from "../sealing/index.ts";
+import { UnsealPool } from "../sealing/pool.ts";
+import { getProvider } from "../stores/registry.ts";
+import { startApiServer } from "./api-server.ts";
+import type { OperatorFlags } from "./flags.ts";
+import { SEALED_SECRETS, keySecretPort, sealedSecretMetrics, sealedSecretReconciler } from "./sealedsecret/controller.ts";
+import { AgeKeys, SOPS_SECRETS, sopsMetrics, sopsSecretReconciler } from "./sopssecret/controller.ts";
+import { reconcileExternalSecret } from "./externalsecret/act.ts";
+import { kubeEsDeps } from "./externalsecret/kube.ts";
+import { promEsMetrics } from "./externalsecret/metrics.ts";
+import type { ExternalSecret } from "./externalsecret/types.ts";
+
+export const EXTERNAL_SECRETS = {
+  group: "external-secrets.io", version: "v1", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true,
+} as const;
+
+/** Owner keys of a Secret change whose controller owner is of `kind`. */
+function ownerKeys(kind: string): (c: Change) => string[] {
+  return (c) => (c.object.metadata?.ownerReferences ?? [])
+    .filter((r) => r.kind === kind && r.controller === true)
+    .map((r) => objectKey(c.object.metadata?.namespace, r.name));
+}
+
+export interface RunningOperator {
+  stop(): Promise<void>;
+  readonly apiPort: number;
+  readonly metricsPort: number;
+}
+
+export async function runOperator(flags: OperatorFlags): Promise<RunningOperator> {
+  const log = createLogger({ level: flags.logLevel, name: "kseal-operator" });
+  const kc = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
+  const clients = makeClients(kc);
+  const { http } = clients;
+  const registry = createRegistry({ defaultMetrics: true });
+  const identity = `${flags.instance}-${randomBytes(4).toString("hex")}`;
+  const events = new EventRecorder({ http, instance: identity, controller: "kseal.dev/operator", log });
+  const abort = new AbortController();
+  const on = (c: string): boolean => flags.controllers.has(c as never);
+
+  // One metadata-only informer of every Secret: owners and names, never data (ESO #729).
+  const secretsMeta = new Informer<KubeObject>({
+    name: "secrets-metadata",
+    source: httpSource(http, SECRETS, { metadataOnly: true, namespace: flags.watchNamespace }),
+    log,
+  });
+  const informers: Informer[] = [secretsMeta];
+  const controllers: Controller<KubeObject>[] = [];
+  const leaderTasks: ((signal: AbortSignal) => Promise<void>)[] = [];
+  const routes: Record<string, (body: Uint8Array) => Promise<{ status: number; headers: Record<string, string>; body: string }> | { status: number; headers: Record<string, string>; body: string }> = {
+    "GET /healthz": () => ({ status: 200, headers: { "content-type": "text/plain" }, body: "ok\n" }),
+  };
+  const closers: (() => Promise<void>)[] = [];
+  const queue = { concurrency: flags.concurrency };
+
+  if (on("sealedsecret")) {
+    const keys = new KeyRegistry({
+      port: keySecretPort(http),
+      namespace: flags.namespace,
+      commonName: flags.keyCommonName,
+      onBadKey: (name) => {
+        log.warn({ secret: name }, "skipping an unreadable sealing key Secret");
+      },
+    });
+    const pool = new UnsealPool({ ...(flags.unsealWorkers === undefined ? { size: Math.max(1, availableParallelism() - 1) } : { size: flags.unsealWorkers }) });
+    closers.push(() => pool.close());
+    const metrics = sealedSecretMetrics(registry);
+    const informer = new Informer<KubeObject>({ name: "sealedsecrets", source: httpSource(http, SEALED_SECRETS, { namespace: flags.watchNamespace }), log });
+    informers.push(informer);
+    const controller: Controller<KubeObject> = new Controller<KubeObject>({
+      name: "sealedsecret",
+      informer,
+      reconcile: sealedSecretReconciler({ http, events, keys, pool, metrics, instance: identity, now: () => new Date() }),
+      secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SealedSecret")(c) : []) }],
+      queue: { ...queue, metrics: queueMetrics(registry, "sealedsecret") },
+      log,
+      onReconciled: reconcileCounter(registry, "sealedsecret"),
+    });
+    controllers.push(controller);
+    // Keys: loaded on every replica for the API; created/renewed only by the leader.
+    pool.setKeys(await keys.load());
+    leaderTasks.push(async (signal) => {
+      while (!signal.aborted) {
+        const decision = await keys.ensureFresh(new Date(), flags.keyRenewPeriodMs, flags.keyCutoffTime);
+        pool.setKeys(keys.ring);
+        const newest = keys.ring.latest();
+        if (newest !== null) metrics.keyAgeSeconds.set((Date.now() - newest.createdAt.getTime()) / 1000);
+        if (decision.generate) {
+          log.info({ reason: decision.reason }, "created a new sealing key");
+          for (const k of informer.keys()) controller.queue.add(k, "low");
+        }
+        const wait = decision.nextAt === null ? 3_600_000 : Math.max(1000, Math.min(decision.nextAt.getTime() - Date.now(), 3_600_000));
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, wait);
+          signal.addEventListener("abort", () => {
+            clearTimeout(t);
+            resolve(undefined);
+          }, { once: true });
+        });
+      }
+    });
+    const opener = async (ss: SealedSecret) => buildSecret(ss, await pool.open(ss));
+    const limiter = new RateLimiter();
+    routes["GET /v1/cert.pem"] = async () => {
+      if (keys.ring.latest() === null) pool.setKeys(await keys.load());
+      return handleCert(keys.ring);
+    };
+    routes["POST /v1/verify"] = (body) => handleVerify(body, opener, limiter, Date.now());
+    routes["POST /v1/rotate"] = (body) => handleRotate(body, opener, keys.ring);
+  }
+
+  if (on("sopssecret")) {
+    const ageKeys = new AgeKeys(http, flags.namespace);
+    const informer = new Informer<KubeObject>({ name: "sopssecrets", source: httpSource(http, SOPS_SECRETS, { namespace: flags.watchNamespace }), log });
+    informers.push(informer);
+    controllers.push(new Controller<KubeObject>({
+      name: "sopssecret",
+      informer,
+      reconcile: sopsSecretReconciler({ http, events, keys: ageKeys, metrics: sopsMetrics(registry) }),
+      secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SopsSecret")(c) : []) }],
+      queue: { ...queue, metrics: queueMetrics(registry, "sopssecret") },
+      log,
+      onReconciled: reconcileCounter(registry, "sopssecret"),
+    }));
+    leaderTasks.push(async () => {
+      await ageKeys.ensureOne();
+    });
+    routes["GET /v1/age-recipients"] = async () => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: `${JSON.stringify({ recipients: await ageKeys.recipients() })}\n`,
+    });
+  }
+
+  if (on("externalsecret")) {
+    const deps = kubeEsDeps({
+      kc,
+      operatorNamespace: flags.namespace,
+      providers: getProvider,
+      events: {
+        record: (es: ExternalSecret, type, reason, note) => {
+          events.record({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", name: es.metadata.name, namespace: es.metadata.namespace, uid: es.metadata.uid }, type, reason, note);
+        },
+      },
+      metrics: promEsMetrics(registry),
+    });
+    const informer = new Informer<KubeObject>({ name: "externalsecrets", source: httpSource(http, EXTERNAL_SECRETS, { namespace: flags.watchNamespace }), log });
+    informers.push(informer);
+    controllers.push(new Controller<KubeObject>({
+      name: "externalsecret",
+      informer,
+      reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileExternalSecret(object, deps)),
+      // Drift: a managed Secret edited or deleted brings its ExternalSecret back at once.
+      secondary: [{ informer: secretsMeta, toKeys: (c) => (c.initial ? [] : ownerKeys("ExternalSecret")(c)) }],
+      queue: { ...queue, metrics: queueMetrics(registry, "externalsecret") },
+      log,
+      onReconciled: reconcileCounter(registry, "externalsecret"),
+    }));
+  }
+
+  const runInformers = informers.map((i) => i.run(abort.signal).catch((e: unknown) => {
+    log.error({ informer: i.name, error: e instanceof Error ? e.name : "unknown" }, "informer stopped");
+  }));
+  let controllersStarted = false;
+  let leading = false;
+  const startControllers = async (signal: AbortSignal): Promise<void> => {
+    await Promise.all(informers.map((i) => i.waitForSync(signal)));
+    if (signal.aborted) return;
+    for (const c of controllers) c.start();
+    controllersStarted = true;
+    log.info({ controllers: controllers.map((c) => c.name) }, "controllers started");
+    for (const t of leaderTasks) {
+      t(signal).catch((e: unknown) => {
+        log.error({ error: e instanceof KsealError ? e.code : e instanceof Error ? e.name : "unknown" }, "leader task failed");
+      });
+    }
+  };
+  const stopControllers = async (): Promise<void> => {
+    await Promise.all(controllers.map((c) => c.stop()));
+    controllersStarted = false;
+  };
+
+  const health = await startHealthServer({
+    registry,
+    port: flags.metricsPort,
+    host: flags.bindHost,
+    readiness: operatorReadiness({ informers, isLeader: () => leading, controllersStarted: () => controllersStarted }),
+  });
+  const api = await startApiServer({ port: flags.apiPort, host: flags.bindHost, routes, log });
+
+  let elector: LeaderElector | undefined;
+  let leaderRun: Promise<void> | undefined;
+  let leaderAbort: AbortController | undefined;
+  if (flags.leaderElect) {
+    elector = new LeaderElector({
+      http,
+      namespace: flags.namespace,
+      name: flags.leaseName,
+      identity,
+      log,
+      onStartedLeading: (signal) => {
+        leading = true;
+        setLeader(registry, flags.leaseName, true);
+        void startControllers(signal);
+      },
+      onStoppedLeading: async () => {
+        leading = false;
+        setLeader(registry, flags.leaseName, false);
+        await stopControllers();
+      },
+    });
+    leaderRun = elector.run(abort.signal);
+  } else {
+    leading = true;
+    leaderAbort = new AbortController();
+    void startControllers(leaderAbort.signal);
+  }
+  log.info({ namespace: flags.namespace, apiPort: api.port, metricsPort: health.port, leaderElection: flags.leaderElect }, "kseal-operator running");
+
+  return {
+    apiPort: api.port,
+    metricsPort: health.port,
+    stop: async () => {
+      // Graceful: finish in-flight reconciles, release the Lease, then close everything.
+      leaderAbort?.abort();
+      abort.abort();
+      await leaderRun;
+      await stopControllers();
+      await Promise.all(runInformers);
+      await Promise.all(closers.map((c) => c()));
+      await api.close();
+      await health.close();
+      log.info({}, "kseal-operator stopped");
+      log.flush();
+    },
+  };
+}
+
