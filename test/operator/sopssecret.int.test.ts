@@ -1,0 +1,110 @@
+// The SopsSecret controller end to end: a document encrypted by the real `sops` for the cluster's
+// age recipient (served by the operator) becomes a Secret; a tampered one is refused and the old
+// Secret stays exactly as it was.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../peers/process.ts";
+import { runPeer } from "../support/bins.ts";
+import { createNamespace, testKube } from "../support/kube.ts";
+import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
+
+const kube = testKube();
+const dir = mkdtempSync(join(tmpdir(), "kseal-sops-e2e-"));
+let ns: { name: string; remove: () => Promise<void> };
+let op: RunningOperatorProcess;
+let recipient: string;
+const group = { group: "kseal.dev", version: "v1alpha1", plural: "sopssecrets" };
+
+function sopsEncrypt(plain: string): string {
+  const file = join(dir, `doc-${String(Math.random()).slice(2)}.yaml`);
+  writeFileSync(file, plain);
+  const r = runPeer("sops", ["encrypt", "--age", recipient, file], { cwd: dir });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+async function readyCondition(name: string): Promise<{ status: string; reason: string; message: string } | undefined> {
+  const o = (await kube.custom.getNamespacedCustomObject({ ...group, namespace: ns.name, name })) as {
+    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+  };
+  return o.status?.conditions?.find((c) => c.type === "Ready");
+}
+
+async function secretData(name: string): Promise<Record<string, string> | undefined> {
+  const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
+  if (s === undefined) return undefined;
+  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+}
+
+beforeAll(async () => {
+  ns = await createNamespace(kube, import.meta.filename);
+  await applyProjectCrds(kube, "kseal.dev_sopssecrets.yaml");
+  op = await startOperator({ namespace: ns.name, args: ["--controllers=sopssecret"] });
+  // First start: the leader creates the cluster's age identity; only the recipient is served.
+  recipient = await waitFor("the cluster's age recipient", async () => {
+    const res = await fetch(`${op.apiUrl}/v1/age-recipients`);
+    if (res.status !== 200) return undefined;
+    const body = (await res.json()) as { recipients: string[] };
+    return body.recipients[0];
+  }, 60_000);
+});
+
+afterAll(async () => {
+  await op.stop();
+  await ns.remove();
+});
+
+describe("SopsSecret controller (real kseal-operator, real sops)", () => {
+  it("serves an X25519 recipient and keeps the identity in a labelled Secret", async () => {
+    expect(recipient).toMatch(/^age1[0-9a-z]{58}$/);
+    const keys = await kube.core.listNamespacedSecret({ namespace: ns.name, labelSelector: "kseal.dev/sops-age-key" });
+    expect(keys.items.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("decrypts a sops-encrypted document into a Secret, then refuses a tampered one and keeps the Secret", async () => {
+    const doc = sopsEncrypt("username: admin\npassword: s3cr3t-value\n");
+    await kube.custom.createNamespacedCustomObject({
+      ...group, namespace: ns.name,
+      body: { apiVersion: "kseal.dev/v1alpha1", kind: "SopsSecret", metadata: { name: "db" }, spec: { sops: doc } },
+    });
+    await waitFor("Secret db", async () => (await secretData("db"))?.password === "s3cr3t-value", 60_000);
+    expect((await readyCondition("db"))?.status).toBe("True");
+    const before = await kube.core.readNamespacedSecret({ namespace: ns.name, name: "db" });
+
+    // Flip one character inside the encrypted password value: the MAC and the GCM tag both catch it.
+    const tampered = doc.replace(/password: ENC\[AES256_GCM,data:(.)/, (_m, c: string) => `password: ENC[AES256_GCM,data:${c === "A" ? "B" : "A"}`);
+    expect(tampered).not.toBe(doc);
+    await kube.custom.patchNamespacedCustomObject({
+      ...group, namespace: ns.name, name: "db", body: [{ op: "replace", path: "/spec/sops", value: tampered }],
+    });
+    const cond = await waitFor("Ready=False", async () => {
+      const c = await readyCondition("db");
+      return c?.status === "False" ? c : undefined;
+    }, 60_000);
+    expect(["Tampered", "MacMismatch"]).toContain(cond.reason);
+    expect(cond.message).not.toContain("s3cr3t");
+    const after = await kube.core.readNamespacedSecret({ namespace: ns.name, name: "db" });
+    expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
+  it("reports NoUsableKey for a document encrypted for another cluster", async () => {
+    const other = runPeer("age-keygen", []);
+    const otherRecipient = /age1[0-9a-z]+/.exec(other.stderr + other.stdout)?.[0] ?? "";
+    const file = join(dir, "other.yaml");
+    writeFileSync(file, "token: for-someone-else\n");
+    const r = runPeer("sops", ["encrypt", "--age", otherRecipient, file], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    await kube.custom.createNamespacedCustomObject({
+      ...group, namespace: ns.name,
+      body: { apiVersion: "kseal.dev/v1alpha1", kind: "SopsSecret", metadata: { name: "foreign" }, spec: { sops: r.stdout } },
+    });
+    const cond = await waitFor("Ready=False", async () => {
+      const c = await readyCondition("foreign");
+      return c?.status === "False" ? c : undefined;
+    }, 60_000);
+    expect(cond.reason).toBe("NoUsableKey");
+    expect(await secretData("foreign")).toBeUndefined();
+  });
+});
