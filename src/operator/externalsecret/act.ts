@@ -71,9 +71,10 @@ function remote(ref: RemoteRefSpec): { key: string; property?: string; version?:
   };
 }
 
-async function orNotFound<T>(p: Promise<T>): Promise<Fetched<T>> {
+/** Runs one store call; a provider that throws synchronously is treated like one that rejects. */
+async function orNotFound<T>(call: () => Promise<T>): Promise<Fetched<T>> {
   try {
-    return { kind: "found", value: await p };
+    return { kind: "found", value: await call() };
   } catch (e: unknown) {
     if (e instanceof SecretNotFoundError) return { kind: "notFound" };
     throw e;
@@ -119,7 +120,7 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
       storeNames.add(ref.name);
       const c = await clientFor(ref);
       if (c === undefined) return { kind: "notMine" };
-      data.push(await orNotFound(c.getSecret(remote(item.remoteRef))));
+      data.push(await orNotFound(() => c.getSecret(remote(item.remoteRef))));
     }
     const dataFrom: Fetched<Record<string, Uint8Array>>[] = [];
     for (const item of es.spec.dataFrom) {
@@ -127,11 +128,12 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
       storeNames.add(ref.name);
       const c = await clientFor(ref);
       if (c === undefined) return { kind: "notMine" };
-      if (item.extract !== undefined) dataFrom.push(await orNotFound(c.getSecretMap(remote(item.extract))));
+      const extract = item.extract;
+      if (extract !== undefined) dataFrom.push(await orNotFound(() => c.getSecretMap(remote(extract))));
       else if (item.find !== undefined) {
         const f = item.find;
         dataFrom.push(
-          await orNotFound(
+          await orNotFound(() =>
             c.findSecrets({
               ...(f.path === undefined ? {} : { path: f.path }),
               ...(f.name === undefined ? {} : { name: f.name }),

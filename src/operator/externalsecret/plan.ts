@@ -55,6 +55,8 @@ export function secretIntact(es: ExternalSecret, secret: ObservedSecret | undefi
   if (secret === undefined) return false;
   const keys = managedKeysOf(secret);
   if (keys === undefined) return false;
+  // A Secret kseal owns whole must hold exactly the managed keys: an added key is drift too.
+  if (ownsWholeSecret(es) && Object.keys(secret.data).sort().join(",") !== [...keys].sort().join(",")) return false;
   const type = ownsWholeSecret(es) ? secret.type : "";
   return verifyHmac(hmacKey, secret.annotations[ANNOTATION_DATA_HMAC], secret.data, keys, type);
 }

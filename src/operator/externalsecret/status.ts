@@ -5,6 +5,11 @@
  */
 import type { Condition, ExternalSecret, ExternalSecretStatus } from "./types.ts";
 
+/** metav1.Time's wire form: RFC 3339 in whole seconds, UTC. */
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
 export interface EsStatusPort {
   /** Replaces `.status` of namespace/name (status subresource). */
   write(namespace: string, name: string, status: ExternalSecretStatus): Promise<void>;
@@ -17,7 +22,7 @@ export type SyncResult =
 function ready(prev: readonly Condition[] | undefined, status: "True" | "False", reason: string, message: string, now: number): Condition {
   const p = prev?.find((c) => c.type === "Ready");
   const keep = p?.status === status && p.lastTransitionTime !== undefined;
-  return { type: "Ready", status, reason, message, lastTransitionTime: keep ? (p.lastTransitionTime ?? "") : new Date(now).toISOString() };
+  return { type: "Ready", status, reason, message, lastTransitionTime: keep ? (p.lastTransitionTime ?? "") : rfc3339(now) };
 }
 
 /** Pure: the status after a sync attempt at `now`. A failure keeps the last good refreshTime and version. */
@@ -28,7 +33,7 @@ export function nextStatus(es: ExternalSecret, result: SyncResult, now: number):
     return { ...prev, conditions: [...others, ready(prev.conditions, "False", result.reason, result.message, now)] };
   }
   return {
-    refreshTime: new Date(now).toISOString(),
+    refreshTime: rfc3339(now),
     syncedResourceVersion: result.syncedResourceVersion,
     binding: { name: result.reason === "SecretDeleted" ? "" : result.secretName },
     conditions: [...others, ready(prev.conditions, "True", result.reason, result.message, now)],

@@ -16,6 +16,7 @@ import type { Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreCon
 import { parseSecretStore } from "../externalsecret/parse.ts";
 import type { ClusterSecretStoreCondition, Condition, LabelSelector, SecretStore, StoreKind, StoreRef } from "../externalsecret/types.ts";
 import { StoreReason } from "../externalsecret/types.ts";
+import { rfc3339 } from "../externalsecret/status.ts";
 
 export const StoreResolveError = {
   NotFound: "STORE_NOT_FOUND",
@@ -157,7 +158,7 @@ export function storeReadyCondition(previous: readonly Condition[] | undefined, 
   const prev = readyCondition(previous);
   const status = ready ? "True" : "False";
   const same = prev?.status === status && prev.reason === reason && prev.message === message;
-  return { type: "Ready", status, reason, message, lastTransitionTime: same && prev.lastTransitionTime !== undefined ? prev.lastTransitionTime : new Date(now).toISOString() };
+  return { type: "Ready", status, reason, message, lastTransitionTime: same && prev.lastTransitionTime !== undefined ? prev.lastTransitionTime : rfc3339(now) };
 }
 
 /**

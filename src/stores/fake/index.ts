@@ -71,29 +71,32 @@ class FakeClient implements SecretsClient {
     return e.value ?? JSON.stringify(e.valueMap ?? {});
   }
 
-  getSecret(ref: RemoteRef): Promise<Uint8Array> {
+  async getSecret(ref: RemoteRef): Promise<Uint8Array> {
+    await Promise.resolve();
     const e = this.#entry(ref);
-    if (ref.property === undefined || ref.property === "") return Promise.resolve(utf8(this.#text(e)));
+    if (ref.property === undefined || ref.property === "") return utf8(this.#text(e));
     const root = e.valueMap ?? tryParseJson(this.#text(e));
-    return Promise.resolve(jsonValueBytes(pickProperty(this.#store, ref.key, root, ref.property)));
+    return jsonValueBytes(pickProperty(this.#store, ref.key, root, ref.property));
   }
 
-  getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
+  async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
+    await Promise.resolve();
     const e = this.#entry(ref);
     if (e.valueMap !== undefined && ref.property === undefined) {
-      return Promise.resolve(Object.fromEntries(Object.entries(e.valueMap).map(([k, v]) => [k, utf8(v)])));
+      return Object.fromEntries(Object.entries(e.valueMap).map(([k, v]) => [k, utf8(v)]));
     }
     let root: unknown = e.valueMap ?? tryParseJson(this.#text(e));
     if (ref.property !== undefined && ref.property !== "") {
       root = pickProperty(this.#store, ref.key, root, ref.property);
       if (typeof root === "string") root = tryParseJson(root);
     }
-    return Promise.resolve(objectToMap(this.#store, ref.key, root));
+    return objectToMap(this.#store, ref.key, root);
   }
 
-  findSecrets(find: FindSpec): Promise<Record<string, Uint8Array>> {
+  async findSecrets(find: FindSpec): Promise<Record<string, Uint8Array>> {
+    await Promise.resolve();
     if (find.tags !== undefined && Object.keys(find.tags).length > 0) {
-      return Promise.reject(storeError(StoreErrorCode.BadRequest, `fake store "${this.#store}" cannot find by tags`, { details: { store: this.#store } }));
+      throw storeError(StoreErrorCode.BadRequest, `fake store "${this.#store}" cannot find by tags`, { details: { store: this.#store } });
     }
     const match = nameMatcher(this.#store, find);
     const out: Record<string, Uint8Array> = {};
@@ -101,7 +104,7 @@ class FakeClient implements SecretsClient {
       if (find.path !== undefined && !e.key.startsWith(find.path)) continue;
       if (match(e.key)) out[e.key] = utf8(this.#text(e));
     }
-    return Promise.resolve(out);
+    return out;
   }
 
   validate(): Promise<ValidationResult> {
