@@ -73,6 +73,28 @@ describe("vault token cache", () => {
     await c.getSecret({ key: "app" });
     expect(fake.calls.filter((x) => x.includes("login"))).toHaveLength(2);
   });
+
+  it("replaces a token Vault forgot (restart, revocation) with one login and retries the read once", async () => {
+    const { fake, provider, ctx } = setup();
+    const c = await provider.newClient(ctx);
+    await c.getSecret({ key: "app" });
+    fake.valid.clear();
+    await Promise.all([c.getSecret({ key: "app" }), c.getSecret({ key: "app" })]);
+    expect(fake.calls.filter((x) => x.includes("login"))).toHaveLength(2);
+  });
+
+  it("does not loop when even a fresh login's token is rejected", async () => {
+    const { fake, provider, ctx } = setup();
+    const c = await provider.newClient(ctx);
+    const realRequest = fake.request.bind(fake);
+    fake.request = async (req) => {
+      const res = await realRequest(req);
+      if (req.path.endsWith("/login") && res.status === 200) fake.valid.clear(); // tokens die at once
+      return res;
+    };
+    await expect(c.getSecret({ key: "app" })).rejects.toMatchObject({ code: StoreErrorCode.AuthFailed, message: 'vault: the token of store "s" is invalid or expired (read)' });
+    expect(fake.calls.filter((x) => x.includes("login"))).toHaveLength(2);
+  });
 });
 
 describe("vault error mapping", () => {

@@ -63,9 +63,9 @@ export class VaultTokenCache {
     return p;
   }
 
-  /** Forgets a token (e.g. after Vault said it is invalid). */
-  invalidate(cacheKey: string): void {
-    this.#entries.delete(cacheKey);
+  /** Forgets a token (e.g. after Vault said it is invalid); with `token`, only if that is still the cached one. */
+  invalidate(cacheKey: string, token?: string): void {
+    if (token === undefined || this.#entries.get(cacheKey)?.token === token) this.#entries.delete(cacheKey);
   }
 
   async #refresh(cacheKey: string, hit: CachedToken | undefined, auth: Exclude<VaultAuthSpec, { method: "token" }>, port: VaultPort, ctx: StoreContext): Promise<string> {

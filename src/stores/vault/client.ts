@@ -58,8 +58,12 @@ export class VaultClient implements SecretsClient {
     return this.#ctx.storeName;
   }
 
-  /** One authenticated call; a 403 is told apart as auth failure vs permission denied via lookup-self. */
-  async #call(req: Omit<VaultRequest, "token">, key: string | undefined, op: string): Promise<VaultResponse> {
+  /**
+   * One authenticated call; a 403 is told apart as auth failure vs permission denied via lookup-self.
+   * A cached login token Vault no longer knows (restarted, revoked) is replaced by one fresh login
+   * and the call retried once, so a store that comes back needs no intervention.
+   */
+  async #call(req: Omit<VaultRequest, "token">, key: string | undefined, op: string, retried = false): Promise<VaultResponse> {
     const token = await this.#tokens.token(this.#cacheKey, this.#spec.auth, this.#port, this.#ctx);
     let res: VaultResponse;
     try {
@@ -73,7 +77,8 @@ export class VaultClient implements SecretsClient {
     if (res.status === 403) {
       const self = await this.#port.request({ method: "GET", path: "auth/token/lookup-self", token }).catch(() => undefined);
       if (self?.status === 403 || self?.status === 401) {
-        this.#tokens.invalidate(this.#cacheKey);
+        this.#tokens.invalidate(this.#cacheKey, token);
+        if (!retried && this.#spec.auth.method !== "token") return this.#call(req, key, op, true);
         throw storeError(StoreErrorCode.AuthFailed, `vault: the token of store "${this.#store}" is invalid or expired (${op})`, {
           details: { store: this.#store, op },
         });
