@@ -6,7 +6,7 @@
  * Informers run on every replica (so a standby is warm and its /v1 API answers); controllers and
  * key creation run only on the leader.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { KsealError } from "../errors.ts";
 import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
@@ -28,7 +28,8 @@ import { AgeKeys, SOPS_SECRETS, sopsMetrics, sopsSecretReconciler } from "./sops
 import { reconcileExternalSecret } from "./externalsecret/act.ts";
 import { kubeEsDeps } from "./externalsecret/kube.ts";
 import { promEsMetrics } from "./externalsecret/metrics.ts";
-import type { ExternalSecret } from "./externalsecret/types.ts";
+import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
+import { RolloutController } from "./rollout/controller.ts";
 
 export const EXTERNAL_SECRETS = {
   group: "external-secrets.io", version: "v1", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true,
@@ -73,6 +74,21 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   const closers: (() => Promise<void>)[] = [];
   const queue = { concurrency: flags.concurrency };
 
+  // Rollout restarts: writers report each managed Secret's content digest after every successful
+  // sync (the first report is a baseline, later changes restart the workloads that ask for it).
+  // The digest is keyed with a per-process key and never leaves memory.
+  const rollout = on("rollout")
+    ? new RolloutController({ http, debounceMs: flags.restartDebounceMs, ...(flags.watchNamespace === undefined ? {} : { namespace: flags.watchNamespace }), log, events })
+    : undefined;
+  if (rollout !== undefined) informers.push(...Object.values(rollout.informers));
+  const digestKey = randomBytes(32);
+  const reportSecret = (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined): void => {
+    if (rollout === undefined) return;
+    const h = createHmac("sha256", digestKey);
+    for (const k of Object.keys(data ?? {}).sort()) h.update(`${k}\0${data?.[k] ?? ""}\0`);
+    rollout.secretChanged({ namespace, name, hash: h.digest("base64url") });
+  };
+
   if (on("sealedsecret")) {
     const keys = new KeyRegistry({
       port: keySecretPort(http),
@@ -90,7 +106,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const controller: Controller<KubeObject> = new Controller<KubeObject>({
       name: "sealedsecret",
       informer,
-      reconcile: sealedSecretReconciler({ http, events, keys, pool, metrics, instance: identity, now: () => new Date() }),
+      reconcile: sealedSecretReconciler({ http, events, keys, pool, metrics, instance: identity, now: () => new Date(), onSecretSynced: reportSecret }),
       secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SealedSecret")(c) : []) }],
       queue: { ...queue, metrics: queueMetrics(registry, "sealedsecret") },
       log,
@@ -136,7 +152,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     controllers.push(new Controller<KubeObject>({
       name: "sopssecret",
       informer,
-      reconcile: sopsSecretReconciler({ http, events, keys: ageKeys, metrics: sopsMetrics(registry) }),
+      reconcile: sopsSecretReconciler({ http, events, keys: ageKeys, metrics: sopsMetrics(registry), onSecretSynced: reportSecret }),
       secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SopsSecret")(c) : []) }],
       queue: { ...queue, metrics: queueMetrics(registry, "sopssecret") },
       log,
@@ -178,6 +194,17 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     }));
   }
 
+  if (rollout !== undefined && on("externalsecret")) {
+    // ExternalSecret-managed Secrets carry a keyed HMAC of their data: its value is the digest.
+    secretsMeta.onChange((c) => {
+      const hmac = c.object.metadata?.annotations?.[ANNOTATION_DATA_HMAC];
+      const ns = c.object.metadata?.namespace ?? "";
+      const name = c.object.metadata?.name ?? "";
+      if (c.type === "deleted") rollout.secretDeleted(ns, name);
+      else if (hmac !== undefined && controllersStarted) rollout.secretChanged({ namespace: ns, name, hash: hmac });
+    });
+  }
+
   const runInformers = informers.map((i) => i.run(abort.signal).catch((e: unknown) => {
     log.error({ informer: i.name, error: e instanceof Error ? e.name : "unknown" }, "informer stopped");
   }));
@@ -187,6 +214,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
     if (signal.aborted) return;
     for (const c of controllers) c.start();
+    rollout?.start();
     controllersStarted = true;
     log.info({ controllers: controllers.map((c) => c.name) }, "controllers started");
     for (const t of leaderTasks) {
@@ -196,7 +224,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     }
   };
   const stopControllers = async (): Promise<void> => {
-    await Promise.all(controllers.map((c) => c.stop()));
+    await Promise.all([...controllers.map((c) => c.stop()), rollout?.stop()]);
     controllersStarted = false;
   };
 

@@ -59,7 +59,7 @@ async function ksealSeal(input: string): Promise<{ code: number; out: string; er
 beforeAll(async () => {
   ns = await createNamespace(kube, import.meta.filename);
   await applyProjectCrds(kube, "bitnami.com_sealedsecrets.yaml");
-  op = await startOperator({ namespace: ns.name, args: ["--controllers=sealedsecret"] });
+  op = await startOperator({ namespace: ns.name, args: ["--controllers=sealedsecret,rollout", "--restart-debounce=1s"] });
   // The leader creates the first sealing key in the operator's namespace, Bitnami's layout.
   const pem = await waitFor("the sealing certificate", async () => {
     const res = await fetch(`${op.apiUrl}/v1/cert.pem`);
@@ -153,6 +153,35 @@ describe("SealedSecret controller (real kseal-operator, real API server)", () =>
     await new Promise((r) => setTimeout(r, 1100)); // Bitnami's verify rate limit: 2/s
     const refused = await fetch(`${op.apiUrl}/v1/verify`, { method: "POST", body: JSON.stringify(bad) });
     expect(refused.status).toBe(409);
+  });
+
+  it("restarts a Deployment that asks for the Secret once its content changes, not on the first sync", async () => {
+    const apps = kube.kc.makeApiClient((await import("@kubernetes/client-node")).AppsV1Api);
+    const first = await ksealSeal(secretJson("rolled", { v: "1" }));
+    await kube.custom.createNamespacedCustomObject({ ...group, namespace: ns.name, body: JSON.parse(first.out) as object });
+    await waitFor("Secret rolled", async () => (await secretValue("rolled", "v")) === "1", 60_000);
+    await apps.createNamespacedDeployment({
+      namespace: ns.name,
+      body: {
+        metadata: { name: "app", annotations: { "secret.reloader.stakater.com/reload": "rolled" } },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: "app" } },
+          template: { metadata: { labels: { app: "app" } }, spec: { containers: [{ name: "c", image: "registry.invalid/none:1" }] } },
+        },
+      },
+    });
+    const restartedAt = async (): Promise<string | undefined> =>
+      (await apps.readNamespacedDeployment({ namespace: ns.name, name: "app" })).spec?.template.metadata?.annotations?.["kseal.dev/restartedAt"];
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await restartedAt()).toBeUndefined();
+    const second = await ksealSeal(secretJson("rolled", { v: "2" }));
+    const current = (await kube.custom.getNamespacedCustomObject({ ...group, namespace: ns.name, name: "rolled" })) as { metadata: { resourceVersion: string } };
+    const next = JSON.parse(second.out) as { metadata: Record<string, unknown> };
+    next.metadata.resourceVersion = current.metadata.resourceVersion;
+    await kube.custom.replaceNamespacedCustomObject({ ...group, namespace: ns.name, name: "rolled", body: next });
+    await waitFor("Secret rolled updated", async () => (await secretValue("rolled", "v")) === "2", 60_000);
+    await waitFor("restart annotation", async () => (await restartedAt()) !== undefined, 30_000);
   });
 
   it("exports Bitnami's metric names", async () => {

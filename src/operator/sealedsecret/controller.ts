@@ -73,8 +73,8 @@ export interface SealedSecretControllerOptions {
   readonly metrics: SealedSecretMetrics;
   readonly instance: string;
   readonly now: () => Date;
-  /** Called with the names of changed Secrets (for rollout restarts). */
-  readonly onSecretChanged?: (namespace: string, name: string) => void;
+  /** Called after every successful sync with the Secret's data (base64), for rollout restarts. */
+  readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => void;
 }
 
 type Unsealed = UnsealResult;
@@ -118,7 +118,6 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
     if (plan.write !== null) {
       try {
         await writeSecret(o.http, namespace, plan.write.kind, plan.write.secret);
-        o.onSecretChanged?.(namespace, name);
       } catch (e: unknown) {
         const failure = planWriteFailure(ss, e, now);
         status = failure.status;
@@ -136,6 +135,7 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
         if (!isNotFound(e)) return retry(asError(e));
       }
     }
+    if (outcome === "ok" && unsealed.ok) o.onSecretSynced?.(namespace, name, plan.write?.secret.data ?? existing?.data);
     o.metrics.conditionInfo.set({ namespace, name, condition: "Synced", instance: o.instance }, outcome === "ok" ? 1 : -1);
     const error = plan.error ?? new KsealError("SEALING_UPDATE_FAILED", event.message);
     if (outcome === "ok") return ok();

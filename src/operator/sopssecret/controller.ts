@@ -87,7 +87,8 @@ export interface SopsControllerOptions {
   readonly events: EventRecorder;
   readonly keys: AgeKeys;
   readonly metrics: SopsMetrics;
-  readonly onSecretChanged?: (namespace: string, name: string) => void;
+  /** Called after every successful sync with the Secret's data (base64), for rollout restarts. */
+  readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => void;
 }
 
 export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileRequest<KubeObject>) => Promise<Outcome> {
@@ -119,14 +120,16 @@ export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileR
         if (existing === null) await o.http.create(SECRETS, namespace, body);
         else await o.http.replace(SECRETS, namespace, target, body);
         o.events.record(regarding, "Normal", "Decrypted", `Secret ${target} written`);
-        o.onSecretChanged?.(namespace, target);
+        o.onSecretSynced?.(namespace, target, plan.secret.data);
       } catch (e: unknown) {
         const message = `cannot write Secret ${target}: ${safeMessage(e)}`;
         condition = { type: "Ready", status: "False", reason: "WriteFailed", message };
         o.events.record(regarding, "Warning", "WriteFailed", message);
         outcome = retry(new KsealError("SOPS_WRITE_FAILED", message));
       }
-    } else if (plan.kind === "fail") {
+    } else if (plan.kind === "unchanged") {
+      o.onSecretSynced?.(namespace, target, existing?.data);
+    } else {
       o.events.record(regarding, "Warning", plan.reason, plan.condition.message);
       outcome = terminal(new KsealError(plan.code, plan.condition.message));
     }
