@@ -148,14 +148,15 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
       assembled.kind === "allGone"
         ? planWrite(es, { kind: "allGone" }, observed, key)
         : planWrite(es, { kind: "rendered", target: renderTarget(es.spec.target.template, assembled.data, await templateSources(es, deps), deps.template) }, observed, key);
+    const gone = assembled.kind === "allGone";
     if (write.kind === "error") return { kind: "done", result: { kind: "failed", reason: write.reason, message: write.error.message }, write };
     return {
       kind: "done",
       write,
       result: {
         kind: "synced",
-        reason: write.kind === "delete" ? "SecretDeleted" : "SecretSynced",
-        message: write.kind === "delete" ? "secret deleted because every remote secret is gone" : "secret synced",
+        reason: gone ? "SecretDeleted" : "SecretSynced",
+        message: gone ? "every remote secret is gone; the deletionPolicy was applied" : "secret synced",
         syncedResourceVersion: resourceVersionOf(es),
         secretName: targetName(es),
       },
