@@ -1,7 +1,8 @@
 import { KsealError } from "../errors.ts";
 import type { GoFunc, MissingKey } from "./exec.ts";
 import { execute } from "./exec.ts";
-import { ESO_FUNCS, UNSUPPORTED_ESO } from "./funcs/eso.ts";
+import type { TemplateLookups } from "./funcs/eso.ts";
+import { ESO_FUNCS, getSecretKeyFunc } from "./funcs/eso.ts";
 import { SPRIG, UNSUPPORTED_SPRIG } from "./funcs/sprig.ts";
 import { SPRIG_EXTRA } from "./funcs/sprig-extra.ts";
 import { parse } from "./parser.ts";
@@ -9,6 +10,7 @@ import type { Value } from "./value.ts";
 import { bytesOf, fromBuffer, map, toBuffer } from "./value.ts";
 
 export type { MissingKey } from "./exec.ts";
+export type { TemplateLookups } from "./funcs/eso.ts";
 
 /** Which operator's function set and defaults to use. */
 export type FuncSet = "eso" | "sealed-secrets";
@@ -26,6 +28,12 @@ export interface RenderOptions {
   readonly maxSteps?: number;
   /** Largest output (and largest intermediate string). Default 1 MiB, a Secret's size limit. */
   readonly maxOutputBytes?: number;
+  /**
+   * Backs ESO's `getSecretKey` (a Kubernetes Secret read in ESO). Without it the function still
+   * parses but fails the render with TEMPLATE_EXEC. The port is synchronous: the caller reads
+   * what it allows ahead of rendering (and should confine reads to the ExternalSecret's namespace).
+   */
+  readonly lookups?: TemplateLookups;
 }
 
 /** A secret's data as both operators give it to a template: key → value (bytes or UTF-8 text). */
@@ -43,6 +51,11 @@ const FUNC_TABLES: Record<FuncSet, ReadonlyMap<string, GoFunc>> = {
 /** The names of the functions a function set offers (for docs and the CLI). */
 export function functionNames(funcs: FuncSet): string[] {
   return [...FUNC_TABLES[funcs].keys()].sort();
+}
+
+/** sprig functions kseal refuses (a template naming one fails to parse, saying so). */
+export function unsupportedFunctionNames(): string[] {
+  return [...UNSUPPORTED_SPRIG].sort();
 }
 
 /**
@@ -67,9 +80,11 @@ export function renderTemplateBytes(source: string, data: TemplateData, options:
 
 function renderUnguarded(source: string, data: TemplateData, options: RenderOptions): Uint8Array {
   const funcSet = options.funcs ?? "eso";
-  const funcs = FUNC_TABLES[funcSet];
+  const funcs = funcSet === "eso" && options.lookups !== undefined
+    ? new Map([...FUNC_TABLES.eso, ["getSecretKey", getSecretKeyFunc(options.lookups)]])
+    : FUNC_TABLES[funcSet];
   const parsed = parse(source, (name) => {
-    if (UNSUPPORTED_SPRIG.has(name) || (funcSet === "eso" && UNSUPPORTED_ESO.has(name))) {
+    if (UNSUPPORTED_SPRIG.has(name)) {
       throw new KsealError("TEMPLATE_PARSE", `template: function "${name}" is not supported by kseal`, { details: { function: name } });
     }
     return funcs.has(name);

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 /**
  * The differential corpus: (template, data) pairs rendered by kseal and by Go's text/template +
  * sprig (the oracle), which must agree byte for byte, or both fail. Each case says why it is here.
@@ -10,10 +12,15 @@ export interface Case {
   readonly dataB64?: Record<string, string>;
   readonly funcs?: "eso" | "sealed-secrets";
   readonly missingKey?: "error" | "default" | "zero";
+  /** Secrets behind getSecretKey, keyed `namespace/name`. */
+  readonly secrets?: Record<string, Record<string, string>>;
   /** When set, both outputs must match this pattern instead of each other. */
   readonly shape?: RegExp;
   readonly reason: string;
 }
+
+const FIX = (f: string): string => readFileSync(join(import.meta.dirname, "fixtures", f), "latin1");
+const p12 = (f: string): string => FIX(f).replace(/\s/g, "");
 
 const D = { user: "admin", pass: "s3cr3t!", host: "db.example.com", port: "5432", empty: "", json: '{"a":1,"b":[true,null,"x"],"c":{"d":2.5}}', multi: "line1\nline2\nline3", unicode: "héllo wörld ✓", spaced: "  padded\t\n", "dash-key": "dashed", csv: "a,b,,c", num: "42", float: "3.75", neg: "-7", b64: "aGVsbG8gd29ybGQ=", yes: "true" };
 
@@ -448,5 +455,53 @@ add("shuffle letters", '{{ shuffle "abc" | splitList "" | sortAlpha | join "" }}
 add("encryptAES shape", '{{ encryptAES "k" "hello" }}', "IV + one block, base64", { shape: /^[A-Za-z0-9+/]{43}=$/ });
 add("ago shape", '{{ ago (toDate "2006-01-02" "2020-01-01") }}', "ago is hours since", { shape: /^\d+h\d+m\d+s$/ });
 add("durationRound time shape", '{{ durationRound (toDate "2006-01-02" "2020-01-01") }}', "time since a date in years", { shape: /^\d+y$/ });
+
+// ---- ESO's own functions, against the oracle's Go versions ----
+const jwks = JSON.parse(FIX("jwk.json")) as Record<string, unknown>;
+const jwk = (k: string): string => JSON.stringify(jwks[k]);
+const P = { leaf: FIX("leaf.pem"), inter: FIX("inter.pem"), root: FIX("root.pem"), key: FIX("leaf.key"), ec: FIX("ec.pem"), eckey: FIX("ec.key") };
+const bundle = P.leaf + P.inter + P.root;
+const shuffled = P.root + P.leaf + P.inter;
+const esoCases: [string, string, Record<string, string>, Record<string, string>, string][] = [
+  ["pkcs12key chain", "{{ .p12 | pkcs12keyPass \"hunter2\" }}", {}, { p12: p12("chain.p12.b64") }, "OpenSSL 3 PKCS#12 (AES-256, SHA-256 MAC): key as PKCS#8"],
+  ["pkcs12cert chain", "{{ .p12 | pkcs12certPass \"hunter2\" }}", {}, { p12: p12("chain.p12.b64") }, "certificates ordered leaf → root"],
+  ["pkcs12key wrong pass", "{{ .p12 | pkcs12keyPass \"nope\" }}", {}, { p12: p12("chain.p12.b64") }, "wrong password fails"],
+  ["pkcs12key no pass", "{{ .p12 | pkcs12key }}", {}, { p12: p12("nopass.p12.b64") }, "empty password"],
+  ["pkcs12cert no pass", "{{ .p12 | pkcs12cert }}", {}, { p12: p12("nopass.p12.b64") }, "single certificate"],
+  ["pkcs12key ec", "{{ .p12 | pkcs12keyPass \"ecpass\" }}", {}, { p12: p12("ec.p12.b64") }, "EC key re-encoded as PKCS#8"],
+  ["pkcs12cert ec", "{{ .p12 | pkcs12certPass \"ecpass\" }}", {}, { p12: p12("ec.p12.b64") }, "EC certificate"],
+  ["pkcs12key junk", "{{ .x | pkcs12key }}", { x: "not a pfx" }, {}, "junk fails"],
+  ["pemToPkcs12 roundtrip key", "{{ pemToPkcs12 .cert .key | b64dec | pkcs12key }}", { cert: P.leaf, key: P.key }, {}, "written PKCS#12 reads back (key)"],
+  ["pemToPkcs12Pass roundtrip cert", "{{ pemToPkcs12Pass .cert .key \"pw\" | b64dec | pkcs12certPass \"pw\" }}", { cert: P.leaf, key: P.key }, {}, "written PKCS#12 reads back (cert)"],
+  ["fullPemToPkcs12 roundtrip", "{{ fullPemToPkcs12 .cert .key | b64dec | pkcs12cert }}", { cert: bundle, key: P.key }, {}, "chain survives and comes back ordered"],
+  ["fullPemToPkcs12Pass roundtrip", "{{ fullPemToPkcs12Pass .cert .key \"pw\" | b64dec | pkcs12keyPass \"pw\" }}", { cert: P.leaf + P.inter, key: P.key }, {}, "chain with password"],
+  ["pemToPkcs12 bad cert", "{{ pemToPkcs12 \"nope\" .key }}", { key: P.key }, {}, "no certificate PEM fails"],
+  ["pemToPkcs12 bad key", "{{ pemToPkcs12 .cert \"nope\" }}", { cert: P.leaf }, {}, "no key PEM fails"],
+  ["filterCertChain leaf", "{{ filterCertChain \"leaf\" .b }}", { b: shuffled }, {}, "leaf out of an unordered bundle"],
+  ["filterCertChain intermediate", "{{ filterCertChain \"intermediate\" .b }}", { b: shuffled }, {}, "intermediates only"],
+  ["filterCertChain root", "{{ filterCertChain \"root\" .b }}", { b: shuffled }, {}, "the self-signed root"],
+  ["filterCertChain other", "{{ filterCertChain \"nope\" .b }}", { b: bundle }, {}, "unknown type is empty"],
+  ["filterCertChain leaf only root", "{{ filterCertChain \"leaf\" .b }}", { b: P.root }, {}, "a lone root is not a leaf"],
+  ["filterCertChain disjunct", "{{ filterCertChain \"leaf\" .b }}", { b: P.leaf + P.ec }, {}, "two unrelated leaves fail"],
+  ["filterCertChain no AKI", "{{ filterCertChain \"root\" .b }}", { b: P.ec }, {}, "a certificate without key ids"],
+  ["jwkPublicKeyPem rsa", "{{ jwkPublicKeyPem .j }}", { j: jwk("rsaPublic") }, {}, "RSA JWK to PKIX PEM"],
+  ["jwkPublicKeyPem ec", "{{ jwkPublicKeyPem .j }}", { j: jwk("ecPublic") }, {}, "EC P-256 JWK"],
+  ["jwkPublicKeyPem ed25519", "{{ jwkPublicKeyPem .j }}", { j: jwk("ed25519Public") }, {}, "OKP Ed25519 JWK"],
+  ["jwkPublicKeyPem private", "{{ jwkPublicKeyPem .j }}", { j: jwk("rsaPrivate") }, {}, "a private JWK is not a public key"],
+  ["jwkPrivateKeyPem rsa", "{{ jwkPrivateKeyPem .j }}", { j: jwk("rsaPrivate") }, {}, "RSA JWK to PKCS#8"],
+  ["jwkPrivateKeyPem ec", "{{ jwkPrivateKeyPem .j }}", { j: jwk("ecPrivate") }, {}, "EC JWK to PKCS#8"],
+  ["jwkPrivateKeyPem ed25519", "{{ jwkPrivateKeyPem .j }}", { j: jwk("ed25519Private") }, {}, "Ed25519 JWK to PKCS#8"],
+  ["jwkPrivateKeyPem public", "{{ jwkPrivateKeyPem .j }}", { j: jwk("rsaPublic") }, {}, "a public JWK has no private key"],
+  ["jwk junk", "{{ jwkPublicKeyPem .j }}", { j: "{nope" }, {}, "bad JSON fails"],
+];
+for (const [n, t, data, b64, r] of esoCases) {
+  const dataB64: Record<string, string> = {};
+  for (const [k, v] of Object.entries(b64)) dataB64[k] = v;
+  add(n, t, r, { data: { ...D, ...data }, dataB64 });
+}
+const secrets = { "team-a/db": { password: "from-k8s", "tls.crt": "CERT" } };
+add("getSecretKey", '{{ getSecretKey "db" "team-a" "password" }}', "reads another Secret through the lookup port", { secrets });
+add("getSecretKey missing key", '{{ getSecretKey "db" "team-a" "nope" }}', "a missing key fails", { secrets });
+add("getSecretKey missing secret", '{{ getSecretKey "other" "team-a" "password" }}', "a missing Secret fails", { secrets });
 
 export const CORPUS: readonly Case[] = cases;

@@ -1,11 +1,14 @@
 import { generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isKsealError } from "../../src/errors.ts";
 import { renderTemplate } from "../../src/template/index.ts";
+import { runOracle } from "./oracle.ts";
 
 // Fixtures from node:crypto / node-forge; expected results follow ESO's documented semantics
-// (pkg/template/v2/pem.go, yaml.go), since the Go oracle has only stdlib + sprig.
+// (pkg/template/v2/pem.go, yaml.go). PKCS#12 interop runs against the Go oracle.
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
 const keyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const forgeKeys = forge.pki.rsa.generateKeyPair(1024);
@@ -42,13 +45,52 @@ describe("ESO functions (fixtures)", () => {
     expect(() => renderTemplate('{{ filterPEM "CERTIFICATE" "not a pem" }}', {})).toThrow(/found junk/);
   });
 
-  it("unimplemented ESO functions fail to parse with a clear message", () => {
+  it("getSecretKey without a lookup port fails the render clearly", () => {
     try {
-      renderTemplate("{{ .p12 | pkcs12key }}", { p12: "x" });
+      renderTemplate('{{ getSecretKey "db" "ns" "password" }}', {});
       expect.unreachable();
     } catch (e: unknown) {
-      expect(isKsealError(e, "TEMPLATE_PARSE")).toBe(true);
-      expect((e as Error).message).toContain("not supported by kseal");
+      expect(isKsealError(e, "TEMPLATE_EXEC")).toBe(true);
+      expect((e as Error).message).toContain("no Kubernetes lookup");
+    }
+  });
+
+  it("getSecretKey passes the lookup's bytes through and names its arguments in order", () => {
+    const calls: string[] = [];
+    const out = renderTemplate('{{ getSecretKey "db" "team-a" "password" | b64enc }}', {}, {
+      lookups: { getSecretKey: (name, ns, key) => { calls.push(`${ns}/${name}/${key}`); return new Uint8Array([0, 255]); } },
+    });
+    expect(out).toBe("AP8=");
+    expect(calls).toEqual(["team-a/db/password"]);
+  });
+
+  it("PKCS#12 interop: Go reads what kseal writes and kseal reads what Go writes", () => {
+    const fx = (f: string): string => readFileSync(join(import.meta.dirname, "fixtures", f), "utf8");
+    const data = { cert: fx("leaf.pem") + fx("inter.pem") + fx("root.pem"), key: fx("leaf.key") };
+    const write = '{{ fullPemToPkcs12Pass .cert .key "pw" }}';
+    const read = '{{ .p | b64dec | pkcs12keyPass "pw" }}{{ .p | b64dec | pkcs12certPass "pw" }}';
+    const [goP12] = runOracle([{ template: write, data, funcs: "eso" }]);
+    if (!goP12?.ok) throw new Error("oracle failed to write PKCS#12");
+    const ksP12 = renderTemplate(write, data);
+    const [goReadsKs, goReadsGo] = runOracle([
+      { template: read, data: { p: ksP12 }, funcs: "eso" },
+      { template: read, data: { p: goP12.output.toString("latin1") }, funcs: "eso" },
+    ]);
+    if (goReadsKs === undefined || !goReadsKs.ok || !goReadsGo?.ok) throw new Error("oracle failed to read PKCS#12");
+    expect(renderTemplate(read, { p: goP12.output.toString("latin1") })).toBe(goReadsGo.output.toString("latin1"));
+    expect(goReadsKs.output.toString("latin1")).toBe(goReadsGo.output.toString("latin1"));
+    expect(goReadsGo.output.toString("latin1")).toContain("-----BEGIN PRIVATE KEY-----");
+  });
+
+  it("PKCS#12 failures never echo the password or the data", () => {
+    for (const t of ['{{ .p | pkcs12keyPass .pass }}', '{{ .p | pkcs12certPass .pass }}', '{{ pemToPkcs12Pass .p .p .pass }}', '{{ jwkPrivateKeyPem .p }}']) {
+      try {
+        renderTemplate(t, { p: "hunter2-SECRET", pass: "hunter2-PASS" });
+        expect.unreachable();
+      } catch (e: unknown) {
+        expect(isKsealError(e)).toBe(true);
+        expect((e as Error).message).not.toContain("hunter2");
+      }
     }
   });
 

@@ -10,6 +10,8 @@ export interface OracleRequest {
   readonly dataB64?: Record<string, string>;
   readonly funcs?: "eso" | "sealed-secrets";
   readonly missingKey?: "" | "error" | "default" | "zero";
+  readonly secrets?: Record<string, Record<string, string>>;
+  readonly names?: boolean;
 }
 export type OracleResult = { ok: true; output: Buffer } | { ok: false; error: string };
 

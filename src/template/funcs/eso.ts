@@ -3,11 +3,13 @@ import type { GoFunc } from "../exec.ts";
 import { FuncError } from "../exec.ts";
 import type { Value } from "../value.ts";
 import { bytesOf, isMap, map, utf8 } from "../value.ts";
+import { filterCertChain, jwkPrivateKeyPem, jwkPublicKeyPem, pemToPkcs12, pkcs12cert, pkcs12key } from "./eso-crypto.ts";
 import { fromJS, marshalJSON, toJS, unmarshalJSON } from "./json.ts";
 
 /**
- * ESO engine v2's own functions (on top of sprig). These need ESO's Go code, so the Go oracle
- * cannot run them; they are proven by fixtures (test/template/eso-funcs.test.ts) instead.
+ * ESO engine v2's own functions (on top of sprig). The Go oracle carries its own Go versions of
+ * the PEM, PKCS#12, JWK and getSecretKey functions, so the differential corpus covers them;
+ * toYaml/fromYaml are proven by fixtures (test/template/eso-funcs.test.ts).
  */
 
 interface PemBlock {
@@ -122,14 +124,43 @@ function fromYAML(s: string): Value {
   return v;
 }
 
-export const ESO_FUNCS: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>([
-  ["filterPEM", { params: ["string", "string"], fn: ([t, s]) => filterPEM(t as string, s as string) }],
-  ["toYaml", { params: ["any"], fn: ([v]) => toYAML(v) }],
-  ["fromYaml", { params: ["string"], fn: ([s]) => fromYAML(s as string) }],
-]);
+/**
+ * The Kubernetes reads ESO's getSecretKey makes, supplied by the caller (the controller reads
+ * Secrets it is allowed to, ahead of rendering). Returns the value of `key` in Secret
+ * `namespace/name`; throws a KsealError (for example SECRET_NOT_FOUND) when it cannot.
+ */
+export interface TemplateLookups {
+  getSecretKey(name: string, namespace: string, key: string): string | Uint8Array;
+}
 
-/** ESO functions kseal does not implement yet: naming one is a clear parse error. */
-export const UNSUPPORTED_ESO: ReadonlySet<string> = new Set([
-  "pkcs12key", "pkcs12keyPass", "pkcs12cert", "pkcs12certPass", "pemToPkcs12", "pemToPkcs12Pass",
-  "fullPemToPkcs12", "fullPemToPkcs12Pass", "filterCertChain", "jwkPublicKeyPem", "jwkPrivateKeyPem", "getSecretKey",
+const S = (v: Value): string => v as string;
+
+/** getSecretKey bound to a lookup port, or failing clearly when there is none. */
+export function getSecretKeyFunc(lookups: TemplateLookups | undefined): GoFunc {
+  return {
+    params: ["string", "string", "string"],
+    fn: ([name, ns, key]) => {
+      if (lookups === undefined) throw new FuncError("no Kubernetes lookup is available to this render");
+      const v = lookups.getSecretKey(utf8(S(name)), utf8(S(ns)), utf8(S(key)));
+      return typeof v === "string" ? bytesOf(v) : Buffer.from(v).toString("latin1");
+    },
+  };
+}
+
+export const ESO_FUNCS: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>([
+  ["filterPEM", { params: ["string", "string"], fn: ([t, s]) => filterPEM(S(t), S(s)) }],
+  ["filterCertChain", { params: ["string", "string"], fn: ([t, s]) => filterCertChain(S(t), S(s)) }],
+  ["toYaml", { params: ["any"], fn: ([v]) => toYAML(v) }],
+  ["fromYaml", { params: ["string"], fn: ([s]) => fromYAML(S(s)) }],
+  ["pkcs12key", { params: ["string"], fn: ([s]) => pkcs12key("", S(s)) }],
+  ["pkcs12keyPass", { params: ["string", "string"], fn: ([p, s]) => pkcs12key(S(p), S(s)) }],
+  ["pkcs12cert", { params: ["string"], fn: ([s]) => pkcs12cert("", S(s)) }],
+  ["pkcs12certPass", { params: ["string", "string"], fn: ([p, s]) => pkcs12cert(S(p), S(s)) }],
+  ["pemToPkcs12", { params: ["string", "string"], fn: ([c, k]) => pemToPkcs12(S(c), S(k), "", false) }],
+  ["pemToPkcs12Pass", { params: ["string", "string", "string"], fn: ([c, k, p]) => pemToPkcs12(S(c), S(k), S(p), false) }],
+  ["fullPemToPkcs12", { params: ["string", "string"], fn: ([c, k]) => pemToPkcs12(S(c), S(k), "", true) }],
+  ["fullPemToPkcs12Pass", { params: ["string", "string", "string"], fn: ([c, k, p]) => pemToPkcs12(S(c), S(k), S(p), true) }],
+  ["jwkPublicKeyPem", { params: ["string"], fn: ([s]) => jwkPublicKeyPem(S(s)) }],
+  ["jwkPrivateKeyPem", { params: ["string"], fn: ([s]) => jwkPrivateKeyPem(S(s)) }],
+  ["getSecretKey", getSecretKeyFunc(undefined)],
 ]);
