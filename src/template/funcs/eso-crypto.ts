@@ -190,7 +190,10 @@ function parseAnyKey(der: Buffer): KeyObject {
   throw new FuncError("unable to parse private key type");
 }
 
-/** pemToPkcs12 and friends: certificate (+ chain) and key as a base64 PKCS#12 (AES-256, SHA-256 PBKDF2). */
+/**
+ * pemToPkcs12 and friends: certificate (+ chain) and key as a base64 PKCS#12, written by node-forge
+ * (AES-256 PBES2 key bag, SHA-1 MAC) rather than go-pkcs12 Modern; Go reads it (interop-tested).
+ */
 export function pemToPkcs12(cert: string, key: string, password: string, full: boolean): string {
   const c = pemDecode(cert);
   if (c === undefined) throw new FuncError("no certificate PEM block");
