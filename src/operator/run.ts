@@ -20,7 +20,10 @@ import { objectKey } from "../kube/outcome.ts";
 import { Informer, httpSource, type Change } from "../kube/watch.ts";
 import { KeyRegistry, handleCert, handleRotate, handleVerify, RateLimiter, buildSecret, type SealedSecret } from "../sealing/index.ts";
 import { UnsealPool } from "../sealing/pool.ts";
+import { Counter } from "prom-client";
 import { getProvider } from "../stores/registry.ts";
+import { ReadCoalescer, storeIdentity } from "../stores/coalesce.ts";
+import type { Provider } from "../stores/contract.ts";
 import { startApiServer } from "./api-server.ts";
 import type { OperatorFlags } from "./flags.ts";
 import { SEALED_SECRETS, keySecretPort, sealedSecretMetrics, sealedSecretReconciler } from "./sealedsecret/controller.ts";
@@ -169,10 +172,41 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   }
 
   if (on("externalsecret")) {
+    // Every store read goes through one coalescer: concurrent and recent reads of the same
+    // (store, credentials, key, version) share one call, per-store rate limits, backoff on
+    // throttling, and ESO's provider-call metric.
+    const providerCalls = new Counter({
+      name: "externalsecret_provider_api_calls_count", help: "Number of API calls to secret stores",
+      labelNames: ["provider", "call", "status"], registers: [registry],
+    });
+    const coalescer = new ReadCoalescer({
+      now: () => Date.now(),
+      onCall: (provider, call, status) => {
+        providerCalls.inc({ provider, call, status });
+      },
+    });
+    const sweep = setInterval(() => {
+      coalescer.sweep();
+    }, 30_000);
+    sweep.unref();
+    closers.push(() => {
+      clearInterval(sweep);
+      return Promise.resolve();
+    });
+    const coalesced = async (key: string): Promise<Provider> => {
+      const p = await getProvider(key);
+      return {
+        key: p.key,
+        validateSpec: (spec) => {
+          p.validateSpec(spec);
+        },
+        newClient: async (ctx) => coalescer.wrap(storeIdentity(key, ctx), await p.newClient(ctx)),
+      };
+    };
     const deps = kubeEsDeps({
       kc,
       operatorNamespace: flags.namespace,
-      providers: getProvider,
+      providers: coalesced,
       events: {
         record: (es: ExternalSecret, type, reason, note) => {
           events.record({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", name: es.metadata.name, namespace: es.metadata.namespace, uid: es.metadata.uid }, type, reason, note);

@@ -188,7 +188,7 @@ install_lowkey_vault() {
   if [ -x "$(dirname "$0")/install-lowkey.sh" ]; then
     "$(dirname "$0")/install-lowkey.sh" "$PEERS_DIR"
   else
-    say "lowkey-vault: no recipe yet"
+    say "lowkey-vault: not installed: its app jar is not served by the Maven Central reachable here (see test/peers/install-lowkey.sh)"
   fi
 }
 

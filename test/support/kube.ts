@@ -14,6 +14,7 @@ import {
 import { inject } from "vitest";
 import "../peers/endpoints.ts";
 import { waitFor } from "../peers/process.ts";
+import { KubeHttp, type KubeObject, type ResourceType } from "../../src/kube/client.ts";
 
 export interface TestKube {
   readonly kc: KubeConfig;
@@ -51,19 +52,19 @@ export async function createNamespace(kube: TestKube, hint: string): Promise<{ n
   };
 }
 
-/** Creates (or replaces) a CRD and waits until it is Established. */
-export async function applyCrd(kube: TestKube, crd: V1CustomResourceDefinition): Promise<void> {
-  const name = crd.metadata?.name ?? "";
-  try {
-    await kube.crds.createCustomResourceDefinition({ body: crd });
-  } catch (e: unknown) {
-    if (!String(e).includes("AlreadyExists") && !(e instanceof Error && "code" in e && e.code === 409)) throw e;
-    const existing = await kube.crds.readCustomResourceDefinition({ name });
-    await kube.crds.replaceCustomResourceDefinition({
-      name,
-      body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion ?? "" } },
-    });
-  }
+const CRDS: ResourceType = {
+  group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false,
+};
+
+/**
+ * Server-side applies a CRD (raw JSON, so `x-kubernetes-*` keys survive — client-node's typed
+ * serializer drops them) and waits until it is Established. Safe when test files race to apply
+ * the same CRD.
+ */
+export async function applyCrd(kube: TestKube, crd: V1CustomResourceDefinition | Record<string, unknown>): Promise<void> {
+  const name = (crd as { metadata?: { name?: string } }).metadata?.name ?? "";
+  const http = new KubeHttp(kube.kc);
+  await http.apply(CRDS, undefined, name, crd as KubeObject, { fieldManager: "kseal-test", force: true });
   await waitFor(`CRD ${name} Established`, async () => {
     const got = await kube.crds.readCustomResourceDefinition({ name });
     return got.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true;

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { inject } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { applyCrd, type TestKube } from "./kube.ts";
@@ -27,10 +26,12 @@ export async function startOperator(opts: {
   namespace: string;
   args?: readonly string[];
   env?: Record<string, string>;
+  /** Another API server's kubeconfig (a private control plane); the shared one by default. */
+  kubeconfig?: string;
 }): Promise<RunningOperatorProcess> {
   const child = spawn(process.execPath, [
     resolve(root, "src/operator/main.ts"),
-    `--kubeconfig=${inject("peers").kube.kubeconfig}`,
+    `--kubeconfig=${opts.kubeconfig ?? inject("peers").kube.kubeconfig}`,
     `--namespace=${opts.namespace}`,
     `--watch-namespace=${opts.namespace}`,
     "--metrics-port=0",
@@ -74,7 +75,7 @@ export async function applyProjectCrds(kube: TestKube, ...files: string[]): Prom
   for (const f of files) {
     const text = readFileSync(resolve(root, "config/crd", f), "utf8");
     for (const doc of parseAllDocuments(text)) {
-      const crd = doc.toJS() as V1CustomResourceDefinition | null;
+      const crd = doc.toJS() as Record<string, unknown> | null;
       if (crd !== null) await applyCrd(kube, crd);
     }
   }

@@ -1,0 +1,134 @@
+// The full path, through the real kseal-operator on the real API server: a SecretStore with
+// kubernetes auth against OpenBao (which checks the service-account token with TokenReview), an
+// ExternalSecret with a template, the Secret materialized, the value rotated in OpenBao, the Secret
+// updated and the Deployment that asks for it restarted.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { AppsV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { baoApi, enableKubernetesAuth, putKubernetesRole, putPolicy } from "../../test/peers/openbao.ts";
+import { waitFor } from "../../test/peers/process.ts";
+import { createNamespace, testKube } from "../../test/support/kube.ts";
+import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
+
+const peers = inject("peers");
+const kube = testKube();
+const apps = kube.kc.makeApiClient(AppsV1Api);
+const rbac = kube.kc.makeApiClient(RbacAuthorizationV1Api);
+const run = randomBytes(4).toString("hex");
+const mount = `k8s-e2e-${run}`;
+const prefix = `e2e-${run}`;
+const canary = `canary-${randomBytes(8).toString("hex")}`;
+let ns: { name: string; remove: () => Promise<void> };
+let op: RunningOperatorProcess | undefined;
+const es = { group: "external-secrets.io", version: "v1" };
+
+async function secretData(name: string): Promise<Record<string, string> | undefined> {
+  const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
+  if (s === undefined) return undefined;
+  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+}
+
+beforeAll(async () => {
+  ns = await createNamespace(kube, "e2e-vault");
+  await applyProjectCrds(kube, "external-secrets.io_secretstores.yaml", "external-secrets.io_externalsecrets.yaml");
+  for (const name of ["vault-reviewer", "app-reader"]) {
+    await kube.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name } } });
+  }
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: `kseal-${prefix}-reviewer` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
+      subjects: [{ kind: "ServiceAccount", name: "vault-reviewer", namespace: ns.name }],
+    },
+  });
+  const reviewer = await kube.core.createNamespacedServiceAccountToken({
+    namespace: ns.name, name: "vault-reviewer", body: { spec: { expirationSeconds: 3600 } },
+  });
+  await enableKubernetesAuth(peers.vault, {
+    kubernetesHost: peers.kube.server, caPem: readFileSync(peers.kube.caFile, "utf8"), reviewerJwt: reviewer.status?.token ?? "", mount,
+  });
+  await putPolicy(peers.vault, prefix, `path "secret/data/${prefix}/*" { capabilities = ["read"] }`);
+  await putKubernetesRole(peers.vault, { name: "app", serviceAccounts: ["app-reader"], namespaces: [ns.name], policies: [prefix], mount });
+  await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: `v1-${canary}` } });
+
+  await kube.custom.createNamespacedCustomObject({
+    ...es, plural: "secretstores", namespace: ns.name,
+    body: {
+      apiVersion: "external-secrets.io/v1", kind: "SecretStore", metadata: { name: "openbao" },
+      spec: {
+        provider: {
+          vault: {
+            server: peers.vault.addr, path: "secret", version: "v2",
+            auth: { kubernetes: { mountPath: mount, role: "app", serviceAccountRef: { name: "app-reader" } } },
+          },
+        },
+      },
+    },
+  });
+  await apps.createNamespacedDeployment({
+    namespace: ns.name,
+    body: {
+      metadata: { name: "api", annotations: { "reloader.stakater.com/auto": "true" } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: "api" } },
+        template: {
+          metadata: { labels: { app: "api" } },
+          spec: { containers: [{ name: "api", image: "registry.invalid/api:1", envFrom: [{ secretRef: { name: "db-credentials" } }] }] },
+        },
+      },
+    },
+  });
+  op = await startOperator({ namespace: ns.name, args: ["--controllers=externalsecret,rollout", "--restart-debounce=1s"] });
+});
+
+afterAll(async () => {
+  const log = op?.lines.join("\n") ?? "";
+  await op?.stop();
+  await rbac.deleteClusterRoleBinding({ name: `kseal-${prefix}-reviewer` }).catch(() => undefined);
+  await ns.remove();
+  // No secret value in any log line of the operator, ever.
+  expect(log).not.toContain(canary);
+});
+
+describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
+  it("materializes the Secret through kubernetes auth and a template, then follows a rotation and restarts the workload", async () => {
+    await kube.custom.createNamespacedCustomObject({
+      ...es, plural: "externalsecrets", namespace: ns.name,
+      body: {
+        apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "db" },
+        spec: {
+          refreshInterval: "2s",
+          secretStoreRef: { name: "openbao", kind: "SecretStore" },
+          target: {
+            name: "db-credentials",
+            template: { engineVersion: "v2", data: { DSN: "postgres://{{ .user }}:{{ .password }}@db:5432/app", PASSWORD: "{{ .password }}" } },
+          },
+          data: [
+            { secretKey: "user", remoteRef: { key: `${prefix}/db`, property: "user" } },
+            { secretKey: "password", remoteRef: { key: `${prefix}/db`, property: "password" } },
+          ],
+        },
+      },
+    });
+    const first = await waitFor("Secret db-credentials", async () => {
+      const d = await secretData("db-credentials");
+      return d?.PASSWORD === `v1-${canary}` ? d : undefined;
+    }, 90_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\noperator log:\n${op?.lines.slice(-30).join("\n") ?? ""}`);
+    });
+    expect(first.DSN).toBe(`postgres://app:v1-${canary}@db:5432/app`);
+    const status = (await kube.custom.getNamespacedCustomObject({ ...es, plural: "externalsecrets", namespace: ns.name, name: "db" })) as {
+      status?: { conditions?: { type: string; status: string; reason?: string }[] };
+    };
+    expect(status.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "SecretSynced" });
+    const restartedAt = async (): Promise<string | undefined> =>
+      (await apps.readNamespacedDeployment({ namespace: ns.name, name: "api" })).spec?.template.metadata?.annotations?.["kseal.dev/restartedAt"];
+    expect(await restartedAt()).toBeUndefined(); // the first sync restarts nothing
+
+    await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: `v2-${canary}` } });
+    await waitFor("rotated value", async () => (await secretData("db-credentials"))?.PASSWORD === `v2-${canary}`, 60_000);
+    await waitFor("workload restart", async () => (await restartedAt()) !== undefined, 30_000);
+  });
+});
