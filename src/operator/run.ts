@@ -27,7 +27,7 @@ import type { Provider } from "../stores/contract.ts";
 import { startApiServer } from "./api-server.ts";
 import type { OperatorFlags } from "./flags.ts";
 import { SEALED_SECRETS, keySecretPort, sealedSecretMetrics, sealedSecretReconciler } from "./sealedsecret/controller.ts";
-import { AgeKeys, SOPS_SECRETS, sopsMetrics, sopsSecretReconciler } from "./sopssecret/controller.ts";
+import { AgeKeys, SOPS_SECRETS, publishRecipients, sopsMetrics, sopsSecretReconciler } from "./sopssecret/controller.ts";
 import { reconcileExternalSecret } from "./externalsecret/act.ts";
 import { kubeEsDeps } from "./externalsecret/kube.ts";
 import { promEsMetrics } from "./externalsecret/metrics.ts";
@@ -71,6 +71,8 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   const informers: Informer[] = [secretsMeta];
   const controllers: Controller<KubeObject>[] = [];
   const leaderTasks: ((signal: AbortSignal) => Promise<void>)[] = [];
+  // Run by a new leader before its controllers start: state a standby may hold stale (sealing keys).
+  const beforeStart: (() => Promise<void>)[] = [];
   const routes: Record<string, (body: Uint8Array) => Promise<{ status: number; headers: Record<string, string>; body: string }> | { status: number; headers: Record<string, string>; body: string }> = {
     "GET /healthz": () => ({ status: 200, headers: { "content-type": "text/plain" }, body: "ok\n" }),
   };
@@ -118,6 +120,11 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     controllers.push(controller);
     // Keys: loaded on every replica for the API; created/renewed only by the leader.
     pool.setKeys(await keys.load());
+    // A standby loaded the keys when it started, possibly before the leader created or renewed
+    // one: without a reload it would fail every SealedSecret once on takeover.
+    beforeStart.push(async () => {
+      pool.setKeys(await keys.load());
+    });
     leaderTasks.push(async (signal) => {
       while (!signal.aborted) {
         const decision = await keys.ensureFresh(new Date(), flags.keyRenewPeriodMs, flags.keyCutoffTime);
@@ -161,8 +168,21 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       log,
       onReconciled: reconcileCounter(registry, "sopssecret"),
     }));
-    leaderTasks.push(async () => {
+    leaderTasks.push(async (signal) => {
       await ageKeys.ensureOne();
+      // Keep the published recipients current as keys are added for rotation.
+      while (!signal.aborted) {
+        await publishRecipients(http, flags.namespace, ageKeys).catch((e: unknown) => {
+          log.warn({ error: e instanceof KsealError ? e.code : "unknown" }, "cannot publish age recipients");
+        });
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, 60_000);
+          signal.addEventListener("abort", () => {
+            clearTimeout(t);
+            resolve(undefined);
+          }, { once: true });
+        });
+      }
     });
     routes["GET /v1/age-recipients"] = async () => ({
       status: 200,
@@ -246,6 +266,11 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   let leading = false;
   const startControllers = async (signal: AbortSignal): Promise<void> => {
     await Promise.all(informers.map((i) => i.waitForSync(signal)));
+    for (const prepare of beforeStart) {
+      await prepare().catch((e: unknown) => {
+        log.warn({ error: e instanceof KsealError ? e.code : e instanceof Error ? e.name : "unknown" }, "could not prepare before starting controllers");
+      });
+    }
     if (signal.aborted) return;
     for (const c of controllers) c.start();
     rollout?.start();

@@ -26,6 +26,8 @@ export const SOPSSECRET_KIND = "SopsSecret";
 export const ISINDIR_API_VERSION = "isindir.github.com/v1alpha3";
 /** Label on the operator's own age key Secrets. */
 export const AGE_KEY_LABEL = "kseal.dev/sops-age-key";
+/** The ConfigMap in the operator's namespace where the public age recipients are published. */
+export const AGE_RECIPIENTS_CONFIGMAP = "kseal-age-recipients";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "kseal";
 

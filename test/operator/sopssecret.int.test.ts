@@ -4,7 +4,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runCli } from "../../cli/kseal/run.ts";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
@@ -87,6 +89,46 @@ describe("SopsSecret controller (real kseal-operator, real sops)", () => {
     expect(cond.message).not.toContain("s3cr3t");
     const after = await kube.core.readNamespacedSecret({ namespace: ns.name, name: "db" });
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
+  it("multi-cluster: `kseal sops recipients` collects each cluster's recipient; one sops file opens in both", async () => {
+    // A second "cluster": another operator with its own age key, in its own namespace.
+    const ns2 = await createNamespace(kube, "sops-second-cluster");
+    const op2 = await startOperator({ namespace: ns2.name, args: ["--controllers=sopssecret"] });
+    try {
+      await waitFor("second recipient", async () => (await fetch(`${op2.apiUrl}/v1/age-recipients`)).status === 200, 60_000);
+      await waitFor("published recipients ConfigMap", async () =>
+        (await kube.core.readNamespacedConfigMap({ namespace: ns.name, name: "kseal-age-recipients" }).catch(() => undefined))?.data?.recipients?.includes(recipient) === true, 60_000);
+      let out = "";
+      const stdout = new PassThrough();
+      stdout.on("data", (c: Buffer) => (out += c.toString()));
+      const code = await runCli(
+        ["sops", "recipients", "--kubeconfig", inject("peers").kube.kubeconfig, "--controller-namespace", ns.name,
+          "--url", `${op2.apiUrl}/v1/age-recipients`, "--path-regex", "\\.yaml$"],
+        { stdin: new PassThrough(), stdout, stderr: new PassThrough(), env: {}, cwd: dir },
+      );
+      expect(code).toBe(0);
+      expect(out).toContain(recipient);
+      const config = join(dir, ".sops.yaml");
+      writeFileSync(config, out);
+      const file = join(dir, "shared.yaml");
+      writeFileSync(file, "shared: one-file-two-clusters\n");
+      const enc = runPeer("sops", ["--config", config, "encrypt", file], { cwd: dir });
+      expect(enc.status, enc.stderr).toBe(0);
+      for (const target of [ns.name, ns2.name]) {
+        await kube.custom.createNamespacedCustomObject({
+          ...group, namespace: target,
+          body: { apiVersion: "kseal.dev/v1alpha1", kind: "SopsSecret", metadata: { name: "shared" }, spec: { sops: enc.stdout } },
+        });
+        await waitFor(`Secret shared in ${target}`, async () => {
+          const s = await kube.core.readNamespacedSecret({ namespace: target, name: "shared" }).catch(() => undefined);
+          return Buffer.from(s?.data?.shared ?? "", "base64").toString() === "one-file-two-clusters";
+        }, 60_000);
+      }
+    } finally {
+      await op2.stop();
+      await ns2.remove();
+    }
   });
 
   it("reports NoUsableKey for a document encrypted for another cluster", async () => {

@@ -66,7 +66,8 @@ const OPTIONS = {
   type: { type: "string" },
   "secret-name": { type: "string" },
   url: { type: "string", multiple: true },
-  kubeconfig: { type: "string" },
+  kubeconfig: { type: "string", multiple: true },
+  "controller-namespace": { type: "string" },
   "path-regex": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -88,6 +89,8 @@ const HELP = `usage: kseal sops <decrypt|encrypt|edit|updatekeys|rotate|new-sops
   --config F                        .sops.yaml to use (default: searched upward from the file)
   -y, --yes                         updatekeys without asking
   --name, --namespace, --type, --secret-name   new-sopssecret
+  --kubeconfig PATH                 recipients: a cluster whose kseal-operator's age recipients to add (repeatable)
+  --controller-namespace NS         recipients: kseal-operator's namespace in those clusters (default kseal-system)
   --url URL                         recipients: an endpoint serving age recipients (repeatable)
   --path-regex RE                   recipients: path_regex of the written creation rule
 `;
@@ -310,13 +313,31 @@ async function fetchRecipients(url: string): Promise<string[]> {
   return raw.filter((r): r is string => typeof r === "string" && /^age1[0-9a-z]+$/.test(r));
 }
 
-async function cmdRecipients(flags: Flags, io: CliIO): Promise<number> {
-  if (flags.kubeconfig !== undefined) {
-    throw usageError("--kubeconfig is not available yet: pass each cluster's /v1/age-recipients endpoint with --url");
+/**
+ * A cluster's public age recipients, as kseal-operator publishes them in the ConfigMap
+ * `kseal-age-recipients` of its namespace (readable without access to any Secret).
+ */
+async function clusterRecipients(kubeconfig: string, namespace: string): Promise<string[]> {
+  const { loadKubeConfig, makeClients, isNotFound } = await import("../../../src/kube/client.ts");
+  const { AGE_RECIPIENTS_CONFIGMAP } = await import("../../../src/sops/sopssecret.ts");
+  const { core } = makeClients(loadKubeConfig({ kubeconfig }));
+  try {
+    const cm = await core.readNamespacedConfigMap({ namespace, name: AGE_RECIPIENTS_CONFIGMAP });
+    return (cm.data?.recipients ?? "").split(/\s+/).filter((r) => /^age1[0-9a-z]+$/.test(r));
+  } catch (e: unknown) {
+    if (isNotFound(e) || (e as { code?: number }).code === 404) {
+      throw new KsealError("SOPS_NO_RECIPIENTS", `no ConfigMap ${AGE_RECIPIENTS_CONFIGMAP} in namespace "${namespace}" of the cluster in ${kubeconfig}: is kseal-operator running there with the sopssecret controller?`);
+    }
+    throw new KsealError("SOPS_RECIPIENTS_FETCH", `cannot read the recipients of the cluster in ${kubeconfig}`, { cause: e });
   }
+}
+
+async function cmdRecipients(flags: Flags, io: CliIO): Promise<number> {
   const urls = flags.url ?? [];
-  if (urls.length === 0) throw usageError("recipients needs at least one --url");
+  const kubeconfigs = flags.kubeconfig ?? [];
+  if (urls.length === 0 && kubeconfigs.length === 0) throw usageError("recipients needs at least one --kubeconfig or --url");
   const all: string[] = [];
+  for (const k of kubeconfigs) all.push(...(await clusterRecipients(resolve(io.cwd, k), flags["controller-namespace"] ?? "kseal-system")));
   for (const u of urls) all.push(...(await fetchRecipients(u)));
   const recipients = [...new Set(all)];
   if (recipients.length === 0) throw new KsealError("SOPS_NO_RECIPIENTS", "the endpoints returned no age recipients");

@@ -13,6 +13,7 @@ import type { EventRecorder } from "../../kube/events.ts";
 import { ok, retry, terminal, type Outcome } from "../../kube/outcome.ts";
 import {
   AGE_KEY_LABEL,
+  AGE_RECIPIENTS_CONFIGMAP,
   identitiesFromSecrets,
   newAgeKeySecret,
   planSopsSecret,
@@ -67,6 +68,23 @@ export class AgeKeys {
     }
     await this.load(true);
   }
+}
+
+const CONFIGMAPS: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true };
+
+/**
+ * Publishes the public recipients in a ConfigMap of the operator's namespace, so
+ * `kseal sops recipients --kubeconfig …` can collect every cluster's recipients into `.sops.yaml`
+ * (one file that opens in each cluster) without any access to Secrets.
+ */
+export async function publishRecipients(http: KubeHttp, namespace: string, keys: AgeKeys): Promise<void> {
+  const recipients = await keys.recipients();
+  await http.apply(CONFIGMAPS, namespace, AGE_RECIPIENTS_CONFIGMAP, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: AGE_RECIPIENTS_CONFIGMAP, namespace, labels: { "app.kubernetes.io/managed-by": "kseal" } },
+    data: { recipients: recipients.map((r) => `${r}\n`).join("") },
+  }, { fieldManager: "kseal" });
 }
 
 export interface SopsMetrics {
