@@ -24,8 +24,13 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -37,6 +42,7 @@ import (
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
+	"golang.org/x/crypto/bcrypt"
 	gopkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
@@ -48,6 +54,10 @@ type request struct {
 	MissingKey string                       `json:"missingKey"`
 	Secrets    map[string]map[string]string `json:"secrets"`
 	Names      bool                         `json:"names"`
+	// Bcrypt asks whether bcrypt.CompareHashAndPassword accepts hash and password (answers "ok").
+	Bcrypt *bcryptCheck `json:"bcrypt"`
+	// CertFacts answers with a JSON summary of a certificate as crypto/x509 parses it.
+	CertFacts *certFactsReq `json:"certFacts"`
 }
 
 type response struct {
@@ -98,6 +108,12 @@ func render(req request) (out []byte, err error) {
 	}
 	if req.Names {
 		return names(req), nil
+	}
+	if req.Bcrypt != nil {
+		return checkBcrypt(*req.Bcrypt)
+	}
+	if req.CertFacts != nil {
+		return certFacts(*req.CertFacts)
 	}
 	t := template.New("tpl").Funcs(funcMap(req))
 	switch {
@@ -508,4 +524,129 @@ func jwkPrivateKeyPem(in string) (string, error) {
 		return "", err
 	}
 	return pemString("PRIVATE KEY", der), nil
+}
+
+// ---- verification of what kseal generated (bcrypt hashes, certificates) ----
+
+type bcryptCheck struct {
+	Hash        string `json:"hash"`
+	PasswordB64 string `json:"passwordB64"`
+}
+
+func checkBcrypt(c bcryptCheck) ([]byte, error) {
+	pw, err := base64.StdEncoding.DecodeString(c.PasswordB64)
+	if err != nil {
+		return nil, errors.New("oracle: bad passwordB64")
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(c.Hash), pw); err != nil {
+		return nil, err
+	}
+	cost, err := bcrypt.Cost([]byte(c.Hash))
+	if err != nil {
+		return nil, err
+	}
+	return []byte(fmt.Sprintf("ok cost=%d", cost)), nil
+}
+
+type certFactsReq struct {
+	Cert string `json:"cert"`
+	Key  string `json:"key"`
+	CA   string `json:"ca"`
+}
+
+func parsePEMCert(s string) (*x509.Certificate, error) {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, errors.New("oracle: no CERTIFICATE PEM")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+func certFacts(r certFactsReq) ([]byte, error) {
+	c, err := parsePEMCert(r.Cert)
+	if err != nil {
+		return nil, err
+	}
+	parent := c
+	if r.CA != "" {
+		if parent, err = parsePEMCert(r.CA); err != nil {
+			return nil, err
+		}
+	}
+	var ips []string
+	for _, ip := range c.IPAddresses {
+		ips = append(ips, ip.String())
+	}
+	var ekus []int
+	for _, e := range c.ExtKeyUsage {
+		ekus = append(ekus, int(e))
+	}
+	var critical []string
+	var extOrder []string
+	for _, e := range c.Extensions {
+		extOrder = append(extOrder, e.Id.String())
+		if e.Critical {
+			critical = append(critical, e.Id.String())
+		}
+	}
+	spki := c.RawSubjectPublicKeyInfo
+	var pkInfo struct {
+		Algo      asn1.RawValue
+		PublicKey asn1.BitString
+	}
+	skiMethod := "none"
+	if _, err := asn1.Unmarshal(spki, &pkInfo); err == nil && len(c.SubjectKeyId) > 0 {
+		s1 := sha1.Sum(pkInfo.PublicKey.Bytes)
+		s2 := sha256.Sum256(pkInfo.PublicKey.Bytes)
+		switch {
+		case bytes.Equal(c.SubjectKeyId, s1[:]):
+			skiMethod = "sha1"
+		case bytes.Equal(c.SubjectKeyId, s2[:20]):
+			skiMethod = "sha256-160"
+		default:
+			skiMethod = "other"
+		}
+	}
+	keyMatches := ""
+	if r.Key != "" {
+		if _, err := tls.X509KeyPair([]byte(r.Cert), []byte(r.Key)); err != nil {
+			keyMatches = err.Error()
+		} else {
+			keyMatches = "ok"
+		}
+	}
+	sigErr := "ok"
+	if err := c.CheckSignatureFrom(parent); err != nil {
+		sigErr = err.Error()
+	}
+	facts := map[string]any{
+		"version":          c.Version,
+		"serialBits":       c.SerialNumber.BitLen(),
+		"serialSign":       c.SerialNumber.Sign(),
+		"subject":          c.Subject.String(),
+		"issuer":           c.Issuer.String(),
+		"rawSubjectHex":    hex.EncodeToString(c.RawSubject),
+		"rawIssuerHex":     hex.EncodeToString(c.RawIssuer),
+		"validitySeconds":  int64(c.NotAfter.Sub(c.NotBefore).Seconds()),
+		"notBeforeUnix":    c.NotBefore.Unix(),
+		"isCA":             c.IsCA,
+		"basicConstraints": c.BasicConstraintsValid,
+		"maxPathLen":       c.MaxPathLen,
+		"maxPathLenZero":   c.MaxPathLenZero,
+		"keyUsage":         int(c.KeyUsage),
+		"extKeyUsage":      ekus,
+		"dnsNames":         c.DNSNames,
+		"ips":              ips,
+		"skiLen":           len(c.SubjectKeyId),
+		"skiMethod":        skiMethod,
+		"akiHex":           hex.EncodeToString(c.AuthorityKeyId),
+		"parentSkiHex":     hex.EncodeToString(parent.SubjectKeyId),
+		"sigAlg":           c.SignatureAlgorithm.String(),
+		"pubAlg":           c.PublicKeyAlgorithm.String(),
+		"extOrder":         extOrder,
+		"critical":         critical,
+		"signedByParent":   sigErr,
+		"keyMatches":       keyMatches,
+	}
+	return json.Marshal(facts)
 }

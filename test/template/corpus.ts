@@ -504,4 +504,13 @@ add("getSecretKey", '{{ getSecretKey "db" "team-a" "password" }}', "reads anothe
 add("getSecretKey missing key", '{{ getSecretKey "db" "team-a" "nope" }}', "a missing key fails", { secrets });
 add("getSecretKey missing secret", '{{ getSecretKey "other" "team-a" "password" }}', "a missing Secret fails", { secrets });
 
+// ---- bcrypt / htpasswd (hashes are salted: shape here, Go verification in bcrypt.test.ts) ----
+add("bcrypt shape", "{{ bcrypt .pass }}", "cost 10, $2a$, 53 salt+hash chars", { shape: /^\$2a\$10\$[./A-Za-z0-9]{53}$/ });
+add("bcrypt too long", '{{ bcrypt (repeat 73 "x") }}', "over 72 bytes: sprig prints Go's error as the output");
+add("bcrypt 72 bytes", '{{ bcrypt (repeat 72 "x") | len }}', "72 bytes is still hashed (60 chars)");
+add("htpasswd shape", "{{ htpasswd .user .pass }}", "user:bcrypt-hash", { shape: /^admin:\$2a\$10\$[./A-Za-z0-9]{53}$/ });
+add("htpasswd colon user", '{{ htpasswd "a:b" .pass }}', "a ':' in the user name is sprig's message, not an error");
+add("htpasswd long password", '{{ htpasswd "u" (repeat 80 "p") }}', "the bcrypt failure message lands after the user");
+add("bcrypt non-string", "{{ bcrypt 5 }}", "bcrypt takes a string");
+
 export const CORPUS: readonly Case[] = cases;

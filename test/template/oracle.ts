@@ -12,6 +12,10 @@ export interface OracleRequest {
   readonly missingKey?: "" | "error" | "default" | "zero";
   readonly secrets?: Record<string, Record<string, string>>;
   readonly names?: boolean;
+  /** Asks Go's bcrypt.CompareHashAndPassword; answers `ok cost=N`. */
+  readonly bcrypt?: { readonly hash: string; readonly passwordB64: string };
+  /** Asks crypto/x509 for a JSON summary of a certificate (and whether key and CA match it). */
+  readonly certFacts?: { readonly cert: string; readonly key?: string; readonly ca?: string };
 }
 export type OracleResult = { ok: true; output: Buffer } | { ok: false; error: string };
 

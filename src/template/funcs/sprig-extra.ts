@@ -5,6 +5,7 @@ import { FuncError } from "../exec.ts";
 import { durationString, parseDuration } from "../time.ts";
 import type { GoMap, GoTime, Value } from "../value.ts";
 import { bytesOf, isInt, isTime, typeName, utf8 } from "../value.ts";
+import { sprigBcrypt, sprigHtpasswd } from "./bcrypt.ts";
 import { semverCompare, parseVersion, versionObject } from "./semver.ts";
 import { SPRIG, toFloat64 } from "./sprig.ts";
 import { urlJoin, urlParse } from "./url.ts";
@@ -363,6 +364,14 @@ export const SPRIG_EXTRA: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>(
   ["genPrivateKey", f(["string"], ([t], ctx) => {
     ctx.step(EXPENSIVE);
     return genPrivateKey(S(t));
+  })],
+  ["bcrypt", f(["string"], ([s], ctx) => {
+    ctx.step(EXPENSIVE);
+    return sprigBcrypt(S(s));
+  })],
+  ["htpasswd", f(["string", "string"], ([u, p], ctx) => {
+    ctx.step(EXPENSIVE);
+    return sprigHtpasswd(S(u), S(p));
   })],
   ["urlParse", f(["string"], ([s]) => urlParse(S(s)))],
   ["urlJoin", f(["map[string]interface {}"], ([d]) => urlJoin(d as GoMap))],

@@ -842,10 +842,9 @@ function pathDir(p: string): string {
 
 /**
  * sprig functions kseal does not implement: naming one is a parse error, never a silent
- * difference. bcrypt needs Blowfish (not in node:crypto, no audited dependency installed); the
- * certificate generators return Go structs of fresh certificates and are not implemented yet.
+ * difference. The certificate generators return Go structs of fresh certificates and are not
+ * implemented yet.
  */
 export const UNSUPPORTED_SPRIG: ReadonlySet<string> = new Set([
-  "bcrypt", "htpasswd",
   "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
 ]);
