@@ -31,7 +31,8 @@ async function secretData(name: string): Promise<Record<string, string> | undefi
 
 beforeAll(async () => {
   ns = await createNamespace(kube, "e2e-vault");
-  await applyProjectCrds(kube, "external-secrets.io_secretstores.yaml", "external-secrets.io_externalsecrets.yaml");
+  await applyProjectCrds(kube, "external-secrets.io_secretstores.yaml", "external-secrets.io_clustersecretstores.yaml",
+    "external-secrets.io_externalsecrets.yaml", "external-secrets.io_clusterexternalsecrets.yaml");
   for (const name of ["vault-reviewer", "app-reader"]) {
     await kube.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name } } });
   }
@@ -126,6 +127,14 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
     const restartedAt = async (): Promise<string | undefined> =>
       (await apps.readNamespacedDeployment({ namespace: ns.name, name: "api" })).spec?.template.metadata?.annotations?.["kseal.dev/restartedAt"];
     expect(await restartedAt()).toBeUndefined(); // the first sync restarts nothing
+
+    // The store's own status, validated by the operator against OpenBao (ESO's reasons).
+    await waitFor("SecretStore Ready", async () => {
+      const st = (await kube.custom.getNamespacedCustomObject({ ...es, plural: "secretstores", namespace: ns.name, name: "openbao" })) as {
+        status?: { conditions?: { type: string; status: string; reason?: string }[] };
+      };
+      return st.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True" && c.reason === "Valid") === true;
+    }, 30_000);
 
     await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: `v2-${canary}` } });
     await waitFor("rotated value", async () => (await secretData("db-credentials"))?.PASSWORD === `v2-${canary}`, 60_000);

@@ -28,15 +28,27 @@ import { startApiServer } from "./api-server.ts";
 import type { OperatorFlags } from "./flags.ts";
 import { SEALED_SECRETS, keySecretPort, sealedSecretMetrics, sealedSecretReconciler } from "./sealedsecret/controller.ts";
 import { AgeKeys, SOPS_SECRETS, publishRecipients, sopsMetrics, sopsSecretReconciler } from "./sopssecret/controller.ts";
-import { reconcileExternalSecret } from "./externalsecret/act.ts";
-import { kubeEsDeps } from "./externalsecret/kube.ts";
-import { promEsMetrics } from "./externalsecret/metrics.ts";
+import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore } from "./externalsecret/index.ts";
 import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
 import { RolloutController } from "./rollout/controller.ts";
 
 export const EXTERNAL_SECRETS = {
   group: "external-secrets.io", version: "v1", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true,
 } as const;
+const SECRET_STORES = { group: "external-secrets.io", version: "v1", plural: "secretstores", kind: "SecretStore", namespaced: true } as const;
+const CLUSTER_SECRET_STORES = { group: "external-secrets.io", version: "v1", plural: "clustersecretstores", kind: "ClusterSecretStore", namespaced: false } as const;
+const CLUSTER_EXTERNAL_SECRETS = {
+  group: "external-secrets.io", version: "v1", plural: "clusterexternalsecrets", kind: "ClusterExternalSecret", namespaced: false,
+} as const;
+const NAMESPACES = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false } as const;
+
+/** The store an ExternalSecret reads from, as `SecretStore/ns/name` or `ClusterSecretStore/name`. */
+function storeRefOf(es: KubeObject): string {
+  const spec = (es as { spec?: { secretStoreRef?: { name?: string; kind?: string } } }).spec;
+  const kind = spec?.secretStoreRef?.kind ?? "SecretStore";
+  const name = spec?.secretStoreRef?.name ?? "";
+  return kind === "ClusterSecretStore" ? `ClusterSecretStore/${name}` : `SecretStore/${es.metadata?.namespace ?? ""}/${name}`;
+}
 
 /** Owner keys of a Secret change whose controller owner is of `kind`. */
 function ownerKeys(kind: string): (c: Change) => string[] {
@@ -235,17 +247,53 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       metrics: promEsMetrics(registry),
     });
     const informer = new Informer<KubeObject>({ name: "externalsecrets", source: httpSource(http, EXTERNAL_SECRETS, { namespace: flags.watchNamespace }), log });
-    informers.push(informer);
+    const stores = new Informer<KubeObject>({ name: "secretstores", source: httpSource(http, SECRET_STORES, { namespace: flags.watchNamespace }), log });
+    const clusterStores = new Informer<KubeObject>({ name: "clustersecretstores", source: httpSource(http, CLUSTER_SECRET_STORES), log });
+    informers.push(informer, stores, clusterStores);
+    // A store edit or status change brings back every ExternalSecret that reads from it.
+    const esForStore = (ref: string): string[] => informer.list().filter((es) => storeRefOf(es) === ref).map((es) => objectKey(es.metadata?.namespace, es.metadata?.name ?? ""));
     controllers.push(new Controller<KubeObject>({
       name: "externalsecret",
       informer,
       reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileExternalSecret(object, deps)),
-      // Drift: a managed Secret edited or deleted brings its ExternalSecret back at once.
-      secondary: [{ informer: secretsMeta, toKeys: (c) => (c.initial ? [] : ownerKeys("ExternalSecret")(c)) }],
+      secondary: [
+        // Drift: a managed Secret edited or deleted brings its ExternalSecret back at once.
+        { informer: secretsMeta, toKeys: (c) => (c.initial ? [] : ownerKeys("ExternalSecret")(c)) },
+        { informer: stores, toKeys: (c) => (c.initial ? [] : esForStore(`SecretStore/${c.object.metadata?.namespace ?? ""}/${c.object.metadata?.name ?? ""}`)) },
+        { informer: clusterStores, toKeys: (c) => (c.initial ? [] : esForStore(`ClusterSecretStore/${c.object.metadata?.name ?? ""}`)) },
+      ],
       queue: { ...queue, metrics: queueMetrics(registry, "externalsecret") },
       log,
       onReconciled: reconcileCounter(registry, "externalsecret"),
     }));
+    // Store status: validated on change and every 5 minutes (ESO's store reasons).
+    const storeDeps = { reads: deps.storeReads, status: deps.storeStatus, providers: coalesced, controllerClass: "", now: () => Date.now(), recheckMs: 300_000 };
+    for (const [name, inf] of [["secretstore", stores], ["clustersecretstore", clusterStores]] as const) {
+      controllers.push(new Controller<KubeObject>({
+        name,
+        informer: inf,
+        reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileStore(object, storeDeps)),
+        queue: { ...queue, metrics: queueMetrics(registry, name) },
+        log,
+        onReconciled: reconcileCounter(registry, name),
+      }));
+    }
+    if (flags.watchNamespace === undefined) {
+      // ClusterExternalSecrets fan out across namespaces, so only a cluster-wide operator runs them.
+      const ces = new Informer<KubeObject>({ name: "clusterexternalsecrets", source: httpSource(http, CLUSTER_EXTERNAL_SECRETS), log });
+      const namespaces = new Informer<KubeObject>({ name: "namespaces", source: httpSource(http, NAMESPACES), log });
+      informers.push(ces, namespaces);
+      const cesPorts = kubeCesPorts(kc);
+      controllers.push(new Controller<KubeObject>({
+        name: "clusterexternalsecret",
+        informer: ces,
+        reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileClusterExternalSecret(object, cesPorts)),
+        secondary: [{ informer: namespaces, toKeys: (c) => (c.initial ? [] : ces.keys()) }],
+        queue: { ...queue, metrics: queueMetrics(registry, "clusterexternalsecret") },
+        log,
+        onReconciled: reconcileCounter(registry, "clusterexternalsecret"),
+      }));
+    }
   }
 
   if (rollout !== undefined && on("externalsecret")) {
