@@ -27,7 +27,16 @@ import type { Provider } from "../stores/contract.ts";
 import { startApiServer } from "./api-server.ts";
 import type { OperatorFlags } from "./flags.ts";
 import { SEALED_SECRETS, keySecretPort, sealedSecretMetrics, sealedSecretReconciler } from "./sealedsecret/controller.ts";
-import { AgeKeys, SOPS_SECRETS, publishRecipients, sopsMetrics, sopsSecretReconciler } from "./sopssecret/controller.ts";
+import {
+  AgeKeys,
+  ISINDIR_SOPS_SECRETS,
+  SOPS_SECRETS,
+  isindirReconciler,
+  isindirServed,
+  publishRecipients,
+  sopsMetrics,
+  sopsSecretReconciler,
+} from "./sopssecret/controller.ts";
 import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore } from "./externalsecret/index.ts";
 import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
 import { RolloutController } from "./rollout/controller.ts";
@@ -169,17 +178,32 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
 
   if (on("sopssecret")) {
     const ageKeys = new AgeKeys(http, flags.namespace);
+    const sopsOptions = { http, events, keys: ageKeys, metrics: sopsMetrics(registry), onSecretSynced: reportSecret };
     const informer = new Informer<KubeObject>({ name: "sopssecrets", source: httpSource(http, SOPS_SECRETS, { namespace: flags.watchNamespace }), log });
     informers.push(informer);
     controllers.push(new Controller<KubeObject>({
       name: "sopssecret",
       informer,
-      reconcile: sopsSecretReconciler({ http, events, keys: ageKeys, metrics: sopsMetrics(registry), onSecretSynced: reportSecret }),
+      reconcile: sopsSecretReconciler(sopsOptions),
       secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SopsSecret")(c) : []) }],
       queue: { ...queue, metrics: queueMetrics(registry, "sopssecret") },
       log,
       onReconciled: reconcileCounter(registry, "sopssecret"),
     }));
+    // Migration from isindir/sops-secrets-operator: only when its CRD is installed.
+    if (await isindirServed(http)) {
+      const isindir = new Informer<KubeObject>({ name: "isindir-sopssecrets", source: httpSource(http, ISINDIR_SOPS_SECRETS, { namespace: flags.watchNamespace }), log });
+      informers.push(isindir);
+      controllers.push(new Controller<KubeObject>({
+        name: "isindir-sopssecret",
+        informer: isindir,
+        reconcile: isindirReconciler(sopsOptions),
+        secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SopsSecret")(c) : []) }],
+        queue: { ...queue, metrics: queueMetrics(registry, "isindir-sopssecret") },
+        log,
+        onReconciled: reconcileCounter(registry, "isindir-sopssecret"),
+      }));
+    }
     leaderTasks.push(async (signal) => {
       await ageKeys.ensureOne();
       // Keep the published recipients current as keys are added for rotation.

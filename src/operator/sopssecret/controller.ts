@@ -16,6 +16,7 @@ import {
   AGE_RECIPIENTS_CONFIGMAP,
   identitiesFromSecrets,
   newAgeKeySecret,
+  planIsindirSopsSecret,
   planSopsSecret,
   recipientsFromSecrets,
   type Condition,
@@ -160,6 +161,83 @@ export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileR
       const status = { observedGeneration: ss.metadata.generation, conditions: [stamped] };
       try {
         await o.http.mergePatch(SOPS_SECRETS, namespace, name, { status }, { subresource: "status" });
+      } catch (e: unknown) {
+        if (!isNotFound(e)) return retry(e instanceof Error ? e : new KsealError("KUBE_REQUEST_FAILED", safeMessage(e)));
+      }
+    }
+    return outcome;
+  };
+}
+
+/** isindir's SopsSecret (migration): the whole resource is SOPS-encrypted. */
+export const ISINDIR_SOPS_SECRETS: ResourceType = {
+  group: "isindir.github.com", version: "v1alpha3", plural: "sopssecrets", kind: "SopsSecret", namespaced: true,
+};
+
+/** True when the API server serves isindir's SopsSecret (its CRD is installed). */
+export async function isindirServed(http: KubeHttp): Promise<boolean> {
+  try {
+    const res = await http.request("GET", "/apis/isindir.github.com/v1alpha3");
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reconciles an isindir.github.com/v1alpha3 SopsSecret so teams can move to kseal without
+ * re-encrypting: every value is decrypted and authenticated against its path, but the document
+ * MAC cannot survive the API server's re-serialization, so the status says it was not verified.
+ * A target Secret that exists and is not owned by this object is never touched.
+ */
+export function isindirReconciler(o: SopsControllerOptions): (req: ReconcileRequest<KubeObject>) => Promise<Outcome> {
+  return async ({ object }) => {
+    if (object === undefined) return ok();
+    const obj = object as unknown as Record<string, unknown> & { metadata: { name?: string; namespace?: string; uid?: string; generation?: number } };
+    const namespace = obj.metadata.namespace ?? "";
+    const name = obj.metadata.name ?? "";
+    const regarding = { apiVersion: "isindir.github.com/v1alpha3", kind: "SopsSecret", name, namespace, uid: obj.metadata.uid };
+    let plan: Awaited<ReturnType<typeof planIsindirSopsSecret>>;
+    try {
+      plan = await planIsindirSopsSecret(obj, await o.keys.identities());
+    } catch (e: unknown) {
+      return retry(e instanceof Error ? e : new KsealError("KUBE_REQUEST_FAILED", safeMessage(e)));
+    }
+    let message = plan.condition.message;
+    let outcome: Outcome = ok();
+    if (plan.kind === "fail") {
+      o.events.record(regarding, "Warning", plan.reason, plan.condition.message);
+      outcome = terminal(new KsealError(plan.code, plan.condition.message));
+    } else {
+      for (const secret of plan.secrets) {
+        const target = secret.metadata.name ?? "";
+        try {
+          const existing = (await o.http.get(SECRETS, namespace, target)) as unknown as Secret | null;
+          const owned = existing?.metadata.ownerReferences?.some((r) => r.uid === obj.metadata.uid) === true;
+          if (existing !== null && !owned) {
+            message = `Secret ${target} exists and is not owned by this SopsSecret`;
+            o.events.record(regarding, "Warning", "TargetNotOwned", message);
+            outcome = terminal(new KsealError("SOPS_TARGET_NOT_OWNED", message));
+            continue;
+          }
+          const body = secret as unknown as KubeObject;
+          if (existing === null) await o.http.create(SECRETS, namespace, body);
+          else if (JSON.stringify(existing.data ?? {}) !== JSON.stringify(secret.data ?? {}) || existing.type !== secret.type) {
+            await o.http.replace(SECRETS, namespace, target, body);
+          }
+          o.onSecretSynced?.(namespace, target, secret.data);
+        } catch (e: unknown) {
+          message = `cannot write Secret ${target}: ${safeMessage(e)}`;
+          outcome = retry(new KsealError("SOPS_WRITE_FAILED", message));
+        }
+      }
+    }
+    o.metrics.decrypts.inc({ result: plan.kind === "fail" ? plan.reason : "ok" });
+    const current = (obj.status as { message?: string } | undefined)?.message;
+    if (current !== message) {
+      try {
+        await o.http.mergePatch(ISINDIR_SOPS_SECRETS, namespace, name, { status: { message } }, { subresource: "status" });
       } catch (e: unknown) {
         if (!isNotFound(e)) return retry(e instanceof Error ? e : new KsealError("KUBE_REQUEST_FAILED", safeMessage(e)));
       }
