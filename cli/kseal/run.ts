@@ -15,6 +15,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 export const DEFAULT_COMMAND = "seal";
 
+/** Every subcommand, loaded (for the generated CLI reference). */
+export async function allCommands(): Promise<Command[]> {
+  return Promise.all(Object.keys(COMMANDS).sort().map(async (name) => {
+    const load = COMMANDS[name];
+    if (load === undefined) throw new Error(name);
+    return load();
+  }));
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
