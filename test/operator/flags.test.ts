@@ -8,7 +8,7 @@ describe("kseal-operator flags", () => {
     ["1h30m", 5_400_000, "Go's compound form"],
     ["250ms", 250, "milliseconds"],
     ["0", 0, "zero disables renewal"],
-  ] as const)("parses duration %s (%s)", (text, ms) => {
+  ] as const)("parses duration %s → %s ms (%s)", (text, ms, _why) => {
     expect(parseDuration(text, "--x")).toBe(ms);
   });
 
