@@ -380,7 +380,8 @@ async function reEncrypt(ctx: Context, format: OutputFormat): Promise<number> {
     if (res.status !== 200) throw withDocument(new KsealError("SEALING_ROTATE_FAILED", `cannot re-encrypt secret (HTTP ${res.status})`), ctx.inputName, d.index);
     let rotated: SealedSecret;
     try {
-      rotated = asSealedSecret(JSON.parse(res.body.toString("utf8")));
+      // The Bitnami controller's reply has no apiVersion/kind (kubeseal adds them when decoding).
+      rotated = asSealedSecret({ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", ...(JSON.parse(res.body.toString("utf8")) as object) });
     } catch (e: unknown) {
       throw withDocument(e, ctx.inputName, d.index);
     }

@@ -1,0 +1,97 @@
+/**
+ * Runs the real Bitnami sealed-secrets controller (the peer binary `sealed-secrets-controller`) as a
+ * process against the test kube-apiserver, scoped to one namespace.
+ *
+ * Why a private mount namespace: the controller has no kubeconfig flag — it calls client-go's
+ * `rest.InClusterConfig()`, which reads KUBERNETES_SERVICE_HOST/PORT and the fixed files
+ * `/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}`. We write those files into a
+ * temporary directory and bind-mount it over `/run` (= `/var/run`) inside `unshare -m`, so the
+ * controller sees a pod-like layout and nothing outside its process changes. Its own namespace comes
+ * from POD_NAMESPACE (checked before the serviceaccount file); `--all-namespaces=false` makes it watch
+ * that namespace only.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { parse } from "yaml";
+import "../peers/endpoints.ts";
+import { freePort, peerBin, startProcess, waitFor, type PeerProcess } from "../peers/process.ts";
+import type { TestKube } from "./kube.ts";
+
+export const BITNAMI_KEY_SELECTOR = "sealedsecrets.bitnami.com/sealed-secrets-key=active";
+
+export interface RunningBitnami {
+  /** `http://127.0.0.1:<port>`: /healthz, /v1/cert.pem, /v1/verify, /v1/rotate. */
+  readonly url: string;
+  readonly metricsUrl: string;
+  readonly process: PeerProcess;
+  stop(): Promise<void>;
+}
+
+/** The bearer token of the admin kubeconfig the harness wrote (static token auth). */
+function adminToken(kubeconfig: string): string {
+  const doc = parse(readFileSync(kubeconfig, "utf8")) as { users?: { user?: { token?: string } }[] };
+  const token = doc.users?.[0]?.user?.token;
+  if (token === undefined || token === "") throw new Error(`no bearer token in ${kubeconfig}`);
+  return token;
+}
+
+/**
+ * Starts the controller with its keys in `namespace` (where it also watches SealedSecrets) and waits
+ * until /healthz answers and a key Secret labelled active exists there. `args` are appended last.
+ */
+export async function startBitnami(kube: TestKube, opts: { namespace: string; args?: readonly string[] }): Promise<RunningBitnami> {
+  const bin = peerBin("sealed-secrets-controller");
+  const peers = inject("peers");
+  const server = new URL(peers.kube.server);
+  const dir = mkdtempSync(join(tmpdir(), "kseal-bitnami-"));
+  const sa = join(dir, "run", "secrets", "kubernetes.io", "serviceaccount");
+  mkdirSync(sa, { recursive: true });
+  writeFileSync(join(sa, "token"), adminToken(peers.kube.kubeconfig));
+  writeFileSync(join(sa, "ca.crt"), readFileSync(peers.kube.caFile));
+  writeFileSync(join(sa, "namespace"), opts.namespace);
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const url = `http://127.0.0.1:${String(port)}`;
+  const args = [
+    "--all-namespaces=false",
+    `--listen-addr=127.0.0.1:${String(port)}`,
+    `--listen-metrics-addr=127.0.0.1:${String(metricsPort)}`,
+    ...(opts.args ?? []),
+  ];
+  const proc = await startProcess({
+    name: `sealed-secrets-controller-${opts.namespace}`,
+    command: "unshare",
+    args: ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /run && exec "$@"', join(dir, "run"), bin, ...args],
+    logDir: dir,
+    env: {
+      KUBERNETES_SERVICE_HOST: server.hostname,
+      KUBERNETES_SERVICE_PORT: server.port === "" ? "443" : server.port,
+      POD_NAMESPACE: opts.namespace,
+    },
+    ready: async () => {
+      try {
+        return (await fetch(`${url}/healthz`)).status === 200;
+      } catch {
+        return false;
+      }
+    },
+    readyTimeoutMs: 90_000,
+  });
+  try {
+    await waitFor(`a sealing key in ${opts.namespace}`, async () => {
+      const keys = await kube.core.listNamespacedSecret({ namespace: opts.namespace, labelSelector: BITNAMI_KEY_SELECTOR });
+      return keys.items.length > 0;
+    }, 60_000);
+  } catch (e: unknown) {
+    await proc.stop();
+    throw new Error(`${String(e)}\ncontroller log:\n${proc.logTail(40)}`, { cause: e });
+  }
+  return {
+    url,
+    metricsUrl: `http://127.0.0.1:${String(metricsPort)}`,
+    process: proc,
+    stop: () => proc.stop(),
+  };
+}
