@@ -18,7 +18,8 @@ export type ParamType =
   | "any"
   | "[]interface {}"
   | "map[string]interface {}"
-  | "reflect.Value";
+  | "reflect.Value"
+  | "sprig.certificate";
 
 /** A Go function as a template sees it: its signature and a JS body. */
 export interface GoFunc {

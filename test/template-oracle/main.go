@@ -616,7 +616,8 @@ func certFacts(r certFactsReq) ([]byte, error) {
 		}
 	}
 	sigErr := "ok"
-	if err := c.CheckSignatureFrom(parent); err != nil {
+	// CheckSignature, not CheckSignatureFrom: a self-signed leaf is not a CA but still signs itself.
+	if err := parent.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature); err != nil {
 		sigErr = err.Error()
 	}
 	facts := map[string]any{

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 /**
@@ -512,5 +513,32 @@ add("htpasswd shape", "{{ htpasswd .user .pass }}", "user:bcrypt-hash", { shape:
 add("htpasswd colon user", '{{ htpasswd "a:b" .pass }}', "a ':' in the user name is sprig's message, not an error");
 add("htpasswd long password", '{{ htpasswd "u" (repeat 80 "p") }}', "the bcrypt failure message lands after the user");
 add("bcrypt non-string", "{{ bcrypt 5 }}", "bcrypt takes a string");
+
+// ---- certificates (fresh keys and serials: deterministic facts here, x509 facts in certs.test.ts) ----
+const certKeys = {
+  rsa8: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+  ec1: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "pem" }) as string,
+  ed: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+};
+const certCases: [string, string, string, Partial<Case>?][] = [
+  ["genCA shape", '{{ (genCA "x" 1).Cert }}', "one CERTIFICATE PEM block", { shape: /^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{1,64}\n)+-----END CERTIFICATE-----\n$/ }],
+  ["genCA key shape", '{{ (genCA "x" 1).Key }}', "a fresh RSA key as PKCS#1", { shape: /^-----BEGIN RSA PRIVATE KEY-----\n[^]+-----END RSA PRIVATE KEY-----\n$/ }],
+  ["certificate type", '{{ typeOf (genCA "x" 1) }} {{ kindOf (genCA "x" 1) }}', "sprig's unexported struct"],
+  ["certificate json keys", '{{ genCA "x" 1 | toJson | fromJson | keys | sortAlpha }}', "JSON has Cert and Key"],
+  ["genCAWithKey rsa pkcs8 key out", "{{ (genCAWithKey \"x\" 1 .rsa8).Key }}", "an RSA PKCS#8 key comes back re-encoded as PKCS#1, byte for byte"],
+  ["genCAWithKey ec key out", "{{ eq (genCAWithKey \"x\" 1 .ec1).Key .ec1 }}", "an EC key comes back as the same SEC 1 PEM"],
+  ["genSelfSignedCertWithKey ed key out", "{{ (genSelfSignedCertWithKey \"x\" nil nil 1 .ed).Key }}", "Ed25519 comes back as PKCS#8"],
+  ["chain leaf", '{{ $ca := genCA "ca" 1 }}{{ $c := genSignedCert "l" nil nil 1 $ca }}{{ filterCertChain "leaf" (print $ca.Cert $c.Cert) | eq $c.Cert }}', "AKI/SKI link the leaf to its CA as ESO's chain ordering sees it"],
+  ["chain root", '{{ $ca := genCAWithKey "ca" 1 .ec1 }}{{ $c := genSignedCert "l" nil nil 1 $ca }}{{ filterCertChain "root" (print $c.Cert $ca.Cert) | eq $ca.Cert }}', "the CA is a root (SKI, no AKI)"],
+  ["self-signed leaf is no leaf", '{{ $c := genSelfSignedCert "s" nil nil 1 }}{{ filterCertChain "leaf" $c.Cert | len }}', "a self-signed certificate has no AKI"],
+  ["pkcs12 roundtrip", '{{ $c := genSelfSignedCertWithKey "p" nil nil 1 .rsa8 }}{{ pemToPkcs12 $c.Cert $c.Key | b64dec | pkcs12cert | eq $c.Cert }}', "Go's PKCS#12 encoder accepts kseal's certificate"],
+  ["buildCustomCert fields", '{{ $a := genCAWithKey "a" 1 .ec1 }}{{ $b := buildCustomCert (b64enc $a.Cert) (b64enc $a.Key) }}{{ and (eq $a.Cert $b.Cert) (eq $a.Key $b.Key) }}', "buildCustomCert returns the decoded PEM"],
+  ["buildCustomCert bad key", '{{ $a := genCA "a" 1 }}{{ buildCustomCert (b64enc $a.Cert) (b64enc "nope") }}', "a key that is not PEM fails"],
+  ["genSignedCert wrong type", '{{ genSignedCert "l" nil nil 1 "ca" }}', "the CA must be a certificate struct"],
+  ["genSelfSignedCert string ips", '{{ genSelfSignedCert "l" "1.2.3.4" nil 1 }}', "ips must be a list"],
+  ["genCA float days", '{{ genCA "l" 1.5 }}', "days is an int"],
+  ["genCAWithKey dsa", '{{ genCAWithKey "x" 1 (genPrivateKey "dsa") }}', "Go parses a DSA key but cannot sign with it"],
+];
+for (const [n, t, r, extra] of certCases) add(n, t, r, { data: { ...D, ...certKeys }, ...(extra ?? {}) });
 
 export const CORPUS: readonly Case[] = cases;

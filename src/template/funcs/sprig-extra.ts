@@ -6,6 +6,7 @@ import { durationString, parseDuration } from "../time.ts";
 import type { GoMap, GoTime, Value } from "../value.ts";
 import { bytesOf, isInt, isTime, typeName, utf8 } from "../value.ts";
 import { sprigBcrypt, sprigHtpasswd } from "./bcrypt.ts";
+import { CERT_FUNCS } from "./certs.ts";
 import { semverCompare, parseVersion, versionObject } from "./semver.ts";
 import { SPRIG, toFloat64 } from "./sprig.ts";
 import { urlJoin, urlParse } from "./url.ts";
@@ -373,6 +374,10 @@ export const SPRIG_EXTRA: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>(
     ctx.step(EXPENSIVE);
     return sprigHtpasswd(S(u), S(p));
   })],
+  ...CERT_FUNCS.map(([name, params, fn]): [string, GoFunc] => [name, f([...params], (args, ctx) => {
+    ctx.step(EXPENSIVE);
+    return fn(args);
+  })]),
   ["urlParse", f(["string"], ([s]) => urlParse(S(s)))],
   ["urlJoin", f(["map[string]interface {}"], ([d]) => urlJoin(d as GoMap))],
   ["semver", f(["string"], ([s]) => versionObject(parseVersion(S(s))))],

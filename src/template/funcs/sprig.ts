@@ -842,9 +842,6 @@ function pathDir(p: string): string {
 
 /**
  * sprig functions kseal does not implement: naming one is a parse error, never a silent
- * difference. The certificate generators return Go structs of fresh certificates and are not
- * implemented yet.
+ * difference. Every sprig v3.3.0 function is implemented today; the set stays as the mechanism.
  */
-export const UNSUPPORTED_SPRIG: ReadonlySet<string> = new Set([
-  "buildCustomCert", "genCA", "genCAWithKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
-]);
+export const UNSUPPORTED_SPRIG: ReadonlySet<string> = new Set<string>([]);
