@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
  * bcrypt.CompareHashAndPassword accepting the hashes (test/template/bcrypt.test.ts).
  */
 
-/** Blowfish's initial P-array and S-boxes are the fractional hex digits of pi, computed at load. */
+/** Blowfish's initial P-array and S-boxes are the fractional hex digits of pi. */
 function piFractionWords(count: number): Uint32Array {
   const guard = 64n;
   const bits = BigInt(count * 32) + guard;
@@ -29,7 +29,9 @@ function piFractionWords(count: number): Uint32Array {
   return out;
 }
 
-const PI = piFractionWords(18 + 1024);
+let piWords: Uint32Array | undefined;
+/** Computed on first use (tens of milliseconds), so a render without bcrypt never pays for it. */
+const pi = (): Uint32Array => (piWords ??= piFractionWords(18 + 1024));
 
 interface Blowfish {
   readonly p: Uint32Array;
@@ -114,7 +116,7 @@ export function bcryptHash(password: Uint8Array, cost: number, salt: Uint8Array)
   const key = cyclicWords(keyBytes, 18);
   const saltWords = cyclicWords(salt, 4);
   const saltKey = cyclicWords(salt, 18);
-  const c: Blowfish = { p: PI.slice(0, 18), s: PI.slice(18) };
+  const c: Blowfish = { p: pi().slice(0, 18), s: pi().slice(18) };
   expand(c, key, saltWords);
   for (let i = 2 ** cost; i > 0; i--) {
     expand(c, key, undefined);
