@@ -37,8 +37,8 @@ export function helmBin(): string {
 }
 
 /** `helm template` of the chart with `--set` values; returns the multi-document YAML. */
-export function helmTemplate(set: readonly string[], opts: { includeCrds?: boolean; namespace?: string } = {}): string {
-  const args = ["template", RELEASE, CHART, "--namespace", opts.namespace ?? NAMESPACE];
+export function helmTemplate(set: readonly string[], opts: { includeCrds?: boolean; namespace?: string; release?: string } = {}): string {
+  const args = ["template", opts.release ?? RELEASE, CHART, "--namespace", opts.namespace ?? NAMESPACE];
   if (opts.includeCrds === true) args.push("--include-crds");
   for (const s of set) args.push("--set", s);
   const r = spawnSync(helmBin(), args, { encoding: "utf8", timeout: 60_000 });
