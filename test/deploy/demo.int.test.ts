@@ -1,6 +1,6 @@
 /**
- * The one-command demo (scripts/demo.ts) run as a user runs it, with --once: embedded (its own
- * control plane and OpenBao from the peer cache) and against an existing cluster (--kubeconfig,
+ * The one-command demo (scripts/demo.ts) run as a user runs it: --once embedded (its own
+ * control plane and OpenBao from the peer cache), until Ctrl-C, and --once against an existing cluster (--kubeconfig,
  * the integration API server). The story lines appear in order, no value is printed, every
  * process it reported is gone afterwards, and with --kubeconfig its namespace is removed.
  */
@@ -12,11 +12,19 @@ import { waitFor } from "../peers/process.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
-function runDemo(args: readonly string[]): Promise<{ code: number | null; out: string }> {
+/** Runs the demo; with `interruptOn`, sends SIGINT (Ctrl-C) once that text is printed. */
+function runDemo(args: readonly string[], interruptOn?: string): Promise<{ code: number | null; out: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [resolve(ROOT, "scripts/demo.ts"), "--once", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [resolve(ROOT, "scripts/demo.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    let interrupted = false;
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (interruptOn !== undefined && !interrupted && out.includes(interruptOn)) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
+    });
     child.stderr.on("data", (c: Buffer) => (out += c.toString()));
     child.on("error", rej);
     child.on("exit", (code) => {
@@ -61,16 +69,23 @@ function checkStory(out: string): void {
   for (const m of out.matchAll(/pid (\d+)/g)) expect(alive(Number(m[1])), `process ${m[1] ?? ""} still running`).toBe(false);
 }
 
-describe("scripts/demo.ts --once", () => {
+describe("scripts/demo.ts", () => {
   it("embedded: starts its own control plane and OpenBao, tells the story, leaves nothing running", async () => {
-    const r = await runDemo([]);
+    const r = await runDemo(["--once"]);
     expect(r.code, r.out).toBe(0);
     checkStory(r.out);
     expect(r.out).toMatch(/kube-apiserver pid \d+/);
   }, 360_000);
 
+  it("without --once it keeps watching until Ctrl-C, then stops everything", async () => {
+    const r = await runDemo([], "Ctrl-C to stop");
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/story complete\n\[demo\] watching; Ctrl-C to stop\n\[demo\] stopping…\n/);
+    checkStory(r.out);
+  }, 360_000);
+
   it("--kubeconfig: runs against an existing cluster in the kseal-demo namespace and removes it", async () => {
-    const r = await runDemo([`--kubeconfig=${inject("peers").kube.kubeconfig}`]);
+    const r = await runDemo(["--once", `--kubeconfig=${inject("peers").kube.kubeconfig}`]);
     expect(r.code, r.out).toBe(0);
     checkStory(r.out);
     expect(r.out).not.toMatch(/kube-apiserver pid/);
