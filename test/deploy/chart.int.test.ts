@@ -131,7 +131,8 @@ describe("the chart with each documented values combination", () => {
       .toThrow(/enable at least one/);
   });
 
-  it("ships the same CRDs as config/crd", () => {
+  it("ships the same CRDs as config/crd (run `node test/deploy/render.ts` after changing them)", () => {
+    expect(listManifestFiles(join(ROOT, "deploy/helm/kseal/crds"))).toEqual(listManifestFiles(join(ROOT, "config/crd")).filter((f) => f.endsWith(".yaml")));
     for (const f of listManifestFiles(join(ROOT, "deploy/helm/kseal/crds"))) {
       expect(readFileSync(join(ROOT, "deploy/helm/kseal/crds", f), "utf8"), f).toBe(readFileSync(join(ROOT, "config/crd", f), "utf8"));
     }

@@ -2,13 +2,14 @@
  * Renders the Helm chart (deploy/helm/kseal) with the real `helm` binary from the peer cache
  * (built by test/deploy/install-helm.sh), and derives the plain manifests in deploy/manifests/.
  *
- *   node test/deploy/render.ts          rewrite deploy/manifests/ from the chart
+ *   node test/deploy/render.ts          copy config/crd into the chart's crds/, then rewrite
+ *                                       deploy/manifests/ from the chart
  *
  * The same functions back the tests that check the committed manifests equal a fresh render and
  * that every documented values combination applies on a real API server.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 
@@ -82,6 +83,10 @@ export function listManifestFiles(dir = MANIFESTS): string[] {
 }
 
 function main(): void {
+  const crds = join(ROOT, "config", "crd");
+  rmSync(join(CHART, "crds"), { recursive: true, force: true });
+  mkdirSync(join(CHART, "crds"));
+  for (const f of readdirSync(crds).filter((n) => n.endsWith(".yaml"))) copyFileSync(join(crds, f), join(CHART, "crds", f));
   const files = renderManifests();
   rmSync(MANIFESTS, { recursive: true, force: true });
   for (const [f, body] of files) {
