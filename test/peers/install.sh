@@ -192,7 +192,12 @@ install_lowkey_vault() {
   fi
 }
 
-ALL=(age sops sealed_secrets etcd kube_apiserver kube_controller_manager openbao moto gcp_emulator template_oracle lowkey_vault)
+install_helm() {
+  # helm renders and checks the chart (test/deploy); its recipe lives beside the chart tests.
+  bash "$(dirname "$0")/../deploy/install-helm.sh"
+}
+
+ALL=(age sops sealed_secrets etcd kube_apiserver kube_controller_manager openbao moto gcp_emulator template_oracle helm lowkey_vault)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for p in "${want[@]}"; do
