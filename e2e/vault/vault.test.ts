@@ -136,6 +136,15 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
       return st.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True" && c.reason === "Valid") === true;
     }, 30_000);
 
+    // ESO's metric names, for existing dashboards: syncs, store status, provider calls.
+    await waitFor("store status metric", async () => {
+      const text = await (await fetch(`${op?.metricsUrl ?? ""}/metrics`)).text();
+      return text.includes(`secretstore_status_condition{name="openbao",namespace="${ns.name}",condition="Ready",status="True"} 1`) ? text : undefined;
+    }, 30_000).then((text) => {
+      expect(text).toMatch(/externalsecret_sync_calls_total\{[^}]*name="db"/);
+      expect(text).toMatch(/externalsecret_provider_api_calls_count\{provider="vault",call="GetSecret",status="success"\} \d+/);
+    });
+
     await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: `v2-${canary}` } });
     await waitFor("rotated value", async () => (await secretData("db-credentials"))?.PASSWORD === `v2-${canary}`, 60_000);
     await waitFor("workload restart", async () => (await restartedAt()) !== undefined, 30_000);

@@ -20,7 +20,7 @@ import { objectKey } from "../kube/outcome.ts";
 import { Informer, httpSource, type Change } from "../kube/watch.ts";
 import { KeyRegistry, handleCert, handleRotate, handleVerify, RateLimiter, buildSecret, type SealedSecret } from "../sealing/index.ts";
 import { UnsealPool } from "../sealing/pool.ts";
-import { Counter } from "prom-client";
+import { Counter, Gauge } from "prom-client";
 import { getProvider } from "../stores/registry.ts";
 import { ReadCoalescer, storeIdentity } from "../stores/coalesce.ts";
 import type { Provider } from "../stores/contract.ts";
@@ -290,6 +290,21 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       log,
       onReconciled: reconcileCounter(registry, "externalsecret"),
     }));
+    // ESO's store metrics: the Ready condition of every store, from the watched status.
+    for (const [metric, inf] of [["secretstore_status_condition", stores], ["clustersecretstore_status_condition", clusterStores]] as const) {
+      const gauge = new Gauge({
+        name: metric, help: `The status condition of a ${metric.startsWith("cluster") ? "ClusterSecretStore" : "SecretStore"}`,
+        labelNames: ["name", "namespace", "condition", "status"], registers: [registry],
+      });
+      inf.onChange((c) => {
+        const name = c.object.metadata?.name ?? "";
+        const namespace = c.object.metadata?.namespace ?? "";
+        for (const status of ["True", "False"]) gauge.remove({ name, namespace, condition: "Ready", status });
+        if (c.type === "deleted") return;
+        const ready = (c.object as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.find((x) => x.type === "Ready");
+        if (ready !== undefined) gauge.set({ name, namespace, condition: "Ready", status: ready.status }, 1);
+      });
+    }
     // Store status: validated on change and every 5 minutes (ESO's store reasons).
     const storeDeps = { reads: deps.storeReads, status: deps.storeStatus, providers: coalesced, controllerClass: "", now: () => Date.now(), recheckMs: 300_000 };
     for (const [name, inf] of [["secretstore", stores], ["clustersecretstore", clusterStores]] as const) {
