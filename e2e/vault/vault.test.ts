@@ -120,10 +120,14 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
       throw new Error(`${String(e)}\noperator log:\n${op?.lines.slice(-30).join("\n") ?? ""}`);
     });
     expect(first.DSN).toBe(`postgres://app:v1-${canary}@db:5432/app`);
-    const status = (await kube.custom.getNamespacedCustomObject({ ...es, plural: "externalsecrets", namespace: ns.name, name: "db" })) as {
-      status?: { conditions?: { type: string; status: string; reason?: string }[] };
-    };
-    expect(status.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "SecretSynced" });
+    // Status is written once per reconcile, right after the Secret: wait for it rather than race it.
+    const ready = await waitFor("ExternalSecret Ready", async () => {
+      const got = (await kube.custom.getNamespacedCustomObject({ ...es, plural: "externalsecrets", namespace: ns.name, name: "db" })) as {
+        status?: { conditions?: { type: string; status: string; reason?: string }[] };
+      };
+      return got.status?.conditions?.find((c) => c.type === "Ready");
+    }, 30_000);
+    expect(ready).toMatchObject({ status: "True", reason: "SecretSynced" });
     const restartedAt = async (): Promise<string | undefined> =>
       (await apps.readNamespacedDeployment({ namespace: ns.name, name: "api" })).spec?.template.metadata?.annotations?.["kseal.dev/restartedAt"];
     expect(await restartedAt()).toBeUndefined(); // the first sync restarts nothing

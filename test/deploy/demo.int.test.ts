@@ -42,11 +42,15 @@ function alive(pid: number): boolean {
   }
 }
 
-const STORY: readonly { readonly line: RegExp; readonly why: string }[] = [
-  { line: /kseal-operator pid \d+/, why: "the operator runs" },
+// The three Secrets appear concurrently, in any order; every other step follows the one before.
+const APPEARING: readonly { readonly line: RegExp; readonly why: string }[] = [
   { line: /Secret db appeared: DATABASE_URL \(\d+ B\), username \(\d+ B\)/, why: "the ExternalSecret's template output, keys and sizes" },
   { line: /Secret api appeared: API_KEY \(23 B\)/, why: "the SealedSecret sealed by kseal" },
   { line: /Secret app appeared: LOG_LEVEL \(5 B\), SESSION_SECRET \(19 B\)/, why: "the SopsSecret encrypted by sops" },
+];
+
+const STORY: readonly { readonly line: RegExp; readonly why: string }[] = [
+  { line: /kseal-operator pid \d+/, why: "the operator runs" },
   { line: /OpenBao: rotated secret\/demo\/db password/, why: "the rotation" },
   { line: /Secret db updated:/, why: "the Secret follows the store" },
   { line: /Deployment web restarted: kseal\.dev\/restartedAt=\S+/, why: "the reloader-annotated Deployment restarts" },
@@ -57,6 +61,14 @@ const STORY: readonly { readonly line: RegExp; readonly why: string }[] = [
 ];
 
 function checkStory(out: string): void {
+  const started = out.search(/kseal-operator pid \d+/);
+  const rotated = out.search(/OpenBao: rotated/);
+  for (const { line, why } of APPEARING) {
+    const m = line.exec(out);
+    expect(m, `${why}: ${String(line)}\n--- output ---\n${out}`).not.toBeNull();
+    expect(m?.index ?? -1, `${why} appears after the operator starts`).toBeGreaterThan(started);
+    if (line.source.startsWith("Secret db")) expect(m?.index ?? -1, "the ExternalSecret syncs before the rotation").toBeLessThan(rotated);
+  }
   let at = 0;
   for (const { line, why } of STORY) {
     const m = line.exec(out.slice(at));
