@@ -1,0 +1,90 @@
+/**
+ * Shared helpers for the benchmarks: timing child processes (hyperfine-style: N runs, median wall
+ * time), and a row type the runner turns into the RESULTS.md table. Not tests: nothing here asserts.
+ */
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+/** Node 24 from the `node` devDependency when running through npm, else the current one. */
+export const NODE = process.execPath;
+
+/** One line of the results table: kseal's figure, the peer's figure, and their ratio. */
+export interface BenchRow {
+  readonly name: string;
+  readonly unit: string;
+  readonly kseal: number;
+  readonly peer: number;
+  readonly peerName: string;
+  /** What "better" means for the ratio column (time: lower; throughput: higher). */
+  readonly lowerIsBetter: boolean;
+  readonly note?: string;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error("median of no samples");
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid] ?? 0 : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/**
+ * Runs a command `runs` times (after one untimed warm-up) and returns the median wall time in
+ * seconds. A non-zero exit fails the benchmark with the command's name and stderr tail (never its
+ * stdout, which may hold decrypted values).
+ */
+export function timeCommand(
+  label: string,
+  command: string,
+  args: readonly string[],
+  opts: { runs: number; input?: Buffer | string; env?: Record<string, string> },
+): number {
+  const once = (): number => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(command, [...args], {
+      input: opts.input,
+      env: { ...process.env, ...opts.env },
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "ignore", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+      cwd: ROOT,
+    });
+    const t1 = process.hrtime.bigint();
+    if (r.error !== undefined) throw r.error;
+    if (r.status !== 0) {
+      const tail = r.stderr.toString("utf8").split("\n").slice(-5).join("\n");
+      throw new Error(`${label} exited ${String(r.status)}:\n${tail}`);
+    }
+    return Number(t1 - t0) / 1e9;
+  };
+  once();
+  const samples: number[] = [];
+  for (let i = 0; i < opts.runs; i++) samples.push(once());
+  return median(samples);
+}
+
+/** `ratio` column: kseal / peer, formatted. */
+export function ratio(row: BenchRow): string {
+  if (row.peer === 0) return "n/a";
+  return (row.kseal / row.peer).toFixed(2);
+}
+
+/** A figure with a sensible number of digits. */
+export function fmt(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  if (x >= 1) return x.toFixed(2);
+  return x.toFixed(3);
+}
+
+/** The table printed to stdout and written to RESULTS.md. */
+export function table(rows: readonly BenchRow[]): string {
+  const lines = [
+    "| benchmark | unit | kseal | peer | peer figure | kseal/peer | better |",
+    "|---|---|---:|---|---:|---:|---|",
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.name} | ${r.unit} | ${fmt(r.kseal)} | ${r.peerName} | ${fmt(r.peer)} | ${ratio(r)} | ${r.lowerIsBetter ? "lower" : "higher"} |`);
+  }
+  const notes = rows.filter((r) => r.note !== undefined).map((r) => `- ${r.name}: ${r.note ?? ""}`);
+  return [...lines, ...(notes.length > 0 ? ["", ...notes] : [])].join("\n");
+}
