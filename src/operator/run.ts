@@ -10,7 +10,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { KsealError } from "../errors.ts";
 import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
-import { Controller } from "../kube/controller.ts";
+import { Controller, type ControllerOptions } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { startHealthServer, operatorReadiness } from "../kube/health.ts";
 import { LeaderElector } from "../kube/leader.ts";
@@ -66,6 +66,9 @@ function ownerKeys(kind: string): (c: Change) => string[] {
     .map((r) => objectKey(c.object.metadata?.namespace, r.name));
 }
 
+/** Read through a call: the signal may have aborted while we awaited (TS narrows a direct read). */
+const isAborted = (signal: AbortSignal): boolean => signal.aborted;
+
 export interface RunningOperator {
   stop(): Promise<void>;
   readonly apiPort: number;
@@ -91,6 +94,14 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   });
   const informers: Informer[] = [secretsMeta];
   const controllers: Controller<KubeObject>[] = [];
+  /** The informers each controller needs synced before it starts (primary + secondary). */
+  const needs = new Map<Controller<KubeObject>, readonly Informer[]>();
+  const addController = (options: ControllerOptions<KubeObject>): Controller<KubeObject> => {
+    const c = new Controller<KubeObject>(options);
+    controllers.push(c);
+    needs.set(c, [options.informer, ...(options.secondary ?? []).map((x) => x.informer)]);
+    return c;
+  };
   const leaderTasks: ((signal: AbortSignal) => Promise<void>)[] = [];
   // Run by a new leader before its controllers start: state a standby may hold stale (sealing keys).
   const beforeStart: (() => Promise<void>)[] = [];
@@ -129,7 +140,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const metrics = sealedSecretMetrics(registry);
     const informer = new Informer<KubeObject>({ name: "sealedsecrets", source: httpSource(http, SEALED_SECRETS, { namespace: flags.watchNamespace }), log });
     informers.push(informer);
-    const controller: Controller<KubeObject> = new Controller<KubeObject>({
+    const controller = addController({
       name: "sealedsecret",
       informer,
       reconcile: sealedSecretReconciler({ http, events, keys, pool, metrics, instance: identity, now: () => new Date(), onSecretSynced: reportSecret }),
@@ -138,7 +149,6 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       log,
       onReconciled: reconcileCounter(registry, "sealedsecret"),
     });
-    controllers.push(controller);
     // Keys: loaded on every replica for the API; created/renewed only by the leader.
     pool.setKeys(await keys.load());
     // A standby loaded the keys when it started, possibly before the leader created or renewed
@@ -181,7 +191,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const sopsOptions = { http, events, keys: ageKeys, metrics: sopsMetrics(registry), onSecretSynced: reportSecret };
     const informer = new Informer<KubeObject>({ name: "sopssecrets", source: httpSource(http, SOPS_SECRETS, { namespace: flags.watchNamespace }), log });
     informers.push(informer);
-    controllers.push(new Controller<KubeObject>({
+    addController({
       name: "sopssecret",
       informer,
       reconcile: sopsSecretReconciler(sopsOptions),
@@ -189,12 +199,12 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       queue: { ...queue, metrics: queueMetrics(registry, "sopssecret") },
       log,
       onReconciled: reconcileCounter(registry, "sopssecret"),
-    }));
+    });
     // Migration from isindir/sops-secrets-operator: only when its CRD is installed.
     if (await isindirServed(http)) {
       const isindir = new Informer<KubeObject>({ name: "isindir-sopssecrets", source: httpSource(http, ISINDIR_SOPS_SECRETS, { namespace: flags.watchNamespace }), log });
       informers.push(isindir);
-      controllers.push(new Controller<KubeObject>({
+      addController({
         name: "isindir-sopssecret",
         informer: isindir,
         reconcile: isindirReconciler(sopsOptions),
@@ -202,7 +212,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         queue: { ...queue, metrics: queueMetrics(registry, "isindir-sopssecret") },
         log,
         onReconciled: reconcileCounter(registry, "isindir-sopssecret"),
-      }));
+      });
     }
     leaderTasks.push(async (signal) => {
       await ageKeys.ensureOne();
@@ -276,7 +286,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     informers.push(informer, stores, clusterStores);
     // A store edit or status change brings back every ExternalSecret that reads from it.
     const esForStore = (ref: string): string[] => informer.list().filter((es) => storeRefOf(es) === ref).map((es) => objectKey(es.metadata?.namespace, es.metadata?.name ?? ""));
-    controllers.push(new Controller<KubeObject>({
+    addController({
       name: "externalsecret",
       informer,
       reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileExternalSecret(object, deps)),
@@ -289,7 +299,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       queue: { ...queue, metrics: queueMetrics(registry, "externalsecret") },
       log,
       onReconciled: reconcileCounter(registry, "externalsecret"),
-    }));
+    });
     // ESO's store metrics: the Ready condition of every store, from the watched status.
     for (const [metric, inf] of [["secretstore_status_condition", stores], ["clustersecretstore_status_condition", clusterStores]] as const) {
       const gauge = new Gauge({
@@ -308,14 +318,14 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     // Store status: validated on change and every 5 minutes (ESO's store reasons).
     const storeDeps = { reads: deps.storeReads, status: deps.storeStatus, providers: coalesced, controllerClass: "", now: () => Date.now(), recheckMs: 300_000 };
     for (const [name, inf] of [["secretstore", stores], ["clustersecretstore", clusterStores]] as const) {
-      controllers.push(new Controller<KubeObject>({
+      addController({
         name,
         informer: inf,
         reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileStore(object, storeDeps)),
         queue: { ...queue, metrics: queueMetrics(registry, name) },
         log,
         onReconciled: reconcileCounter(registry, name),
-      }));
+      });
     }
     if (flags.watchNamespace === undefined) {
       // ClusterExternalSecrets fan out across namespaces, so only a cluster-wide operator runs them.
@@ -323,7 +333,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       const namespaces = new Informer<KubeObject>({ name: "namespaces", source: httpSource(http, NAMESPACES), log });
       informers.push(ces, namespaces);
       const cesPorts = kubeCesPorts(kc);
-      controllers.push(new Controller<KubeObject>({
+      addController({
         name: "clusterexternalsecret",
         informer: ces,
         reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileClusterExternalSecret(object, cesPorts)),
@@ -331,7 +341,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         queue: { ...queue, metrics: queueMetrics(registry, "clusterexternalsecret") },
         log,
         onReconciled: reconcileCounter(registry, "clusterexternalsecret"),
-      }));
+      });
     }
   }
 
@@ -352,22 +362,33 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   let controllersStarted = false;
   let leading = false;
   const startControllers = async (signal: AbortSignal): Promise<void> => {
-    await Promise.all(informers.map((i) => i.waitForSync(signal)));
     for (const prepare of beforeStart) {
       await prepare().catch((e: unknown) => {
         log.warn({ error: e instanceof KsealError ? e.code : e instanceof Error ? e.name : "unknown" }, "could not prepare before starting controllers");
       });
     }
     if (signal.aborted) return;
-    for (const c of controllers) c.start();
-    rollout?.start();
-    controllersStarted = true;
-    log.info({ controllers: controllers.map((c) => c.name) }, "controllers started");
     for (const t of leaderTasks) {
       t(signal).catch((e: unknown) => {
         log.error({ error: e instanceof KsealError ? e.code : e instanceof Error ? e.name : "unknown" }, "leader task failed");
       });
     }
+    // Each controller starts once its own informers have synced, so one kind whose CRD is missing
+    // (reported by its informer's retries and by /readyz) does not hold the others back.
+    const starting = controllers.map(async (c) => {
+      await Promise.all((needs.get(c) ?? []).map((i) => i.waitForSync(signal)));
+      if (!signal.aborted) c.start();
+    });
+    if (rollout !== undefined) {
+      starting.push((async () => {
+        await Promise.all(Object.values(rollout.informers).map((i) => i.waitForSync(signal)));
+        if (!signal.aborted) rollout.start();
+      })());
+    }
+    await Promise.all(starting);
+    if (isAborted(signal)) return;
+    controllersStarted = true;
+    log.info({ controllers: controllers.map((c) => c.name) }, "controllers started");
   };
   const stopControllers = async (): Promise<void> => {
     await Promise.all([...controllers.map((c) => c.stop()), rollout?.stop()]);
