@@ -19,11 +19,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough } from "node:stream";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
-import { runCli } from "../cli/kseal/run.ts";
+import { runCliCaptured } from "../cli/kseal/run.ts";
 import { KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { startKube } from "../test/peers/kube.ts";
 import { baoApi, start as startOpenBao } from "../test/peers/openbao.ts";
@@ -249,15 +248,7 @@ async function ensureCrds(http: KubeHttp, foreign: boolean): Promise<void> {
 
 /** kseal's own `seal` command, in process, against the operator's certificate. */
 async function ksealSeal(certFile: string, cwd: string, secretYaml: string): Promise<KubeObject & { spec: { encryptedData: Record<string, string> } }> {
-  const stdin = new PassThrough();
-  stdin.end(JSON.stringify(parse(secretYaml)));
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough();
-  stdout.on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough();
-  stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const code = await runCli(["--cert", certFile, "-o", "json"], { stdin, stdout, stderr, env: {}, cwd });
+  const { code, stdout: out, stderr: err } = await runCliCaptured(["--cert", certFile, "-o", "json"], JSON.stringify(parse(secretYaml)), { cwd });
   if (code !== 0) throw new Error(`kseal seal failed: ${err}`);
   return JSON.parse(out) as KubeObject & { spec: { encryptedData: Record<string, string> } };
 }

@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import { KsealError } from "../../src/errors.ts";
 import type { Command, CliIO } from "./command.ts";
 
@@ -36,6 +37,27 @@ export function defaultIO(): CliIO {
     env: process.env,
     cwd: process.cwd(),
   };
+}
+
+/**
+ * Runs the CLI in process with `input` on stdin and returns the exit code and both outputs — the
+ * programmatic form scripts (the demo) and tests use. Never throws.
+ */
+export async function runCliCaptured(
+  argv: readonly string[],
+  input = "",
+  options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdin = new PassThrough();
+  stdin.end(input);
+  let out = "";
+  let err = "";
+  const stdout = new PassThrough();
+  stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const stderr = new PassThrough();
+  stderr.on("data", (c: Buffer) => (err += c.toString("utf8")));
+  const code = await runCli(argv, { stdin, stdout, stderr, env: options.env ?? {}, cwd: options.cwd ?? process.cwd() });
+  return { code, stdout: out, stderr: err };
 }
 
 /** Runs the CLI and returns its exit code; never throws. */

@@ -4,11 +4,10 @@
 // its watches and win its Lease back. Right after the restart: a new SealedSecret is opened and a
 // deleted Secret is recreated, by the same process.
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startKube, type KubePeer } from "../peers/kube.ts";
+import { httpsOk, startKube, type KubePeer } from "../peers/kube.ts";
 import { sleep, startProcess, waitFor, type PeerProcess } from "../peers/process.ts";
 import { createNamespace } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
@@ -24,21 +23,7 @@ let restarted: PeerProcess | undefined;
 
 /** /readyz of the private API server with its CA and admin token. */
 async function apiReady(): Promise<boolean> {
-  const ca = readFileSync(peer.caFile, "utf8");
-  return new Promise((resolve) => {
-    const req = request(`${peer.server}/readyz`, { ca, headers: { authorization: `Bearer ${peer.adminToken}` }, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => {
-      resolve(false);
-    });
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
+  return httpsOk(`${peer.server}/readyz`, readFileSync(peer.caFile, "utf8"), peer.adminToken);
 }
 
 /** Stops kube-apiserver only and starts the same binary with the same arguments (port, certs, etcd). */

@@ -3,9 +3,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../cli/kseal/run.ts";
+import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
@@ -44,16 +43,8 @@ function secretJson(name: string, data: Record<string, string>, annotations: Rec
 }
 
 async function ksealSeal(input: string): Promise<{ code: number; out: string; err: string }> {
-  const stdin = new PassThrough();
-  stdin.end(input);
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough();
-  stdout.on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough();
-  stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const code = await runCli(["--cert", certFile, "-o", "json"], { stdin, stdout, stderr, env: {}, cwd: dir });
-  return { code, out, err };
+  const r = await runCliCaptured(["--cert", certFile, "-o", "json"], input, { cwd: dir });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 beforeAll(async () => {

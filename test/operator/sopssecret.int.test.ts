@@ -4,9 +4,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runCli } from "../../cli/kseal/run.ts";
+import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
@@ -99,13 +98,10 @@ describe("SopsSecret controller (real kseal-operator, real sops)", () => {
       await waitFor("second recipient", async () => (await fetch(`${op2.apiUrl}/v1/age-recipients`)).status === 200, 60_000);
       await waitFor("published recipients ConfigMap", async () =>
         (await kube.core.readNamespacedConfigMap({ namespace: ns.name, name: "kseal-age-recipients" }).catch(() => undefined))?.data?.recipients?.includes(recipient) === true, 60_000);
-      let out = "";
-      const stdout = new PassThrough();
-      stdout.on("data", (c: Buffer) => (out += c.toString()));
-      const code = await runCli(
+      const { code, stdout: out } = await runCliCaptured(
         ["sops", "recipients", "--kubeconfig", inject("peers").kube.kubeconfig, "--controller-namespace", ns.name,
           "--url", `${op2.apiUrl}/v1/age-recipients`, "--path-regex", "\\.yaml$"],
-        { stdin: new PassThrough(), stdout, stderr: new PassThrough(), env: {}, cwd: dir },
+        "", { cwd: dir },
       );
       expect(code).toBe(0);
       expect(out).toContain(recipient);

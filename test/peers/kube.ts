@@ -61,7 +61,8 @@ function kubeconfigYaml(server: string, caFile: string, token: string): string {
   ].join("\n");
 }
 
-async function httpsOk(url: string, ca: string, token?: string): Promise<boolean> {
+/** True when `url` answers 200 over TLS trusting `ca` (with a bearer token when given). */
+export async function httpsOk(url: string, ca: string, token?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request(url, { ca, headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
       res.resume();

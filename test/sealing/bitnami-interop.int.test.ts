@@ -13,9 +13,8 @@ import { createServer } from "node:https";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { runCli } from "../../cli/kseal/run.ts";
+import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { waitFor } from "../peers/process.ts";
 import { BITNAMI_KEY_SELECTOR, startBitnami, type RunningBitnami } from "../support/bitnami.ts";
 import { runPeer } from "../support/bins.ts";
@@ -41,16 +40,8 @@ function secretJson(namespace: string, name: string, data: Record<string, string
 }
 
 async function kseal(args: string[], input: string): Promise<{ code: number; out: string; err: string }> {
-  const stdin = new PassThrough();
-  stdin.end(input);
-  let out = "";
-  let err = "";
-  const stdout = new PassThrough();
-  stdout.on("data", (c: Buffer) => (out += c.toString()));
-  const stderr = new PassThrough();
-  stderr.on("data", (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdin, stdout, stderr, env: {}, cwd: dir });
-  return { code, out, err };
+  const r = await runCliCaptured(args, input, { cwd: dir });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** Seals with the kseal CLI using the URL form of --cert. */
