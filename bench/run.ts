@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- N | --full]`: runs the CLI and the cold-unseal benchmarks, prints the table and
- * replaces bench/RESULTS.md with it, the machine (CPUs, memory), the versions measured and the date.
+ * `npm run bench [-- [--only a,b] [N | --full]]`: runs the benchmark sections (all, or those named by
+ * --only), prints the table and, when all ran, replaces bench/RESULTS.md with it, the machine (CPUs, memory), the
+ * versions measured and the date. N (default 1000) or --full (10000) sizes the fleet benchmarks.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -21,12 +23,35 @@ function version(bin: string, args: readonly string[]): string {
   }
 }
 
-const n = unsealCount(process.argv.slice(2));
+/** One benchmark section: a name for --only, and what it measures for a fleet of N. */
+interface Section {
+  readonly name: string;
+  run(n: number): Promise<BenchRow[]> | BenchRow[];
+}
+
+const SECTIONS: readonly Section[] = [
+  { name: "cli", run: () => benchCli() },
+  { name: "unseal", run: (n) => benchUnseal(n) },
+];
+
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: { only: { type: "string" }, full: { type: "boolean" } },
+  allowPositionals: true,
+});
+const n = unsealCount([...positionals, ...(values.full === true ? ["--full"] : [])]);
+const only = values.only?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+const unknown = only?.filter((name) => !SECTIONS.some((s) => s.name === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(", ")}; known: ${SECTIONS.map((s) => s.name).join(", ")}`);
+  process.exit(2);
+}
 const rows: BenchRow[] = [];
-console.error("CLI benchmarks…");
-rows.push(...benchCli());
-console.error(`cold unseal, N=${String(n)}…`);
-rows.push(...await benchUnseal(n));
+for (const section of SECTIONS) {
+  if (only !== undefined && !only.includes(section.name)) continue;
+  console.error(`bench ${section.name} (N=${String(n)})…`);
+  rows.push(...await section.run(n));
+}
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
 const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
@@ -50,5 +75,6 @@ const doc = [
   result,
   "",
 ].join("\n");
-writeFileSync(join(ROOT, "bench/RESULTS.md"), doc);
+// A partial run (--only) prints its table but leaves the full results file alone.
+if (only === undefined) writeFileSync(join(ROOT, "bench/RESULTS.md"), doc);
 console.log(result);

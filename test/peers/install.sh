@@ -31,6 +31,10 @@ AGE_VERSION=v1.3.2
 SEALED_SECRETS_VERSION=v0.36.6
 SPRIG_VERSION=v3.3.0
 LOWKEY_VERSION="${LOWKEY_VERSION:-}"
+# External Secrets Operator: the benchmark anchor (bench/), not a test peer. v0.20.4 is the last
+# release published as one Go module (v1.x splits providers into nested modules the proxy does not
+# serve) and already speaks external-secrets.io/v1.
+ESO_VERSION=v0.20.4
 
 say() { printf '[peers] %s\n' "$*"; }
 fail() {
@@ -192,11 +196,34 @@ install_lowkey_vault() {
   fi
 }
 
+install_eso() {
+  # Built like kube-apiserver: a wrapper module requiring ESO, carrying ESO's own replace directive
+  # (replaces in a dependency's go.mod are ignored). Its CRDs are copied from the same module source.
+  local peer=eso version=$ESO_VERSION
+  if stamp_ok "$peer" "$version"; then say "$peer $version: cached"; return; fi
+  local t0=$SECONDS dir="$SRC/$peer" log="$LOGS/install-$peer.log" mod="github.com/external-secrets/external-secrets"; : >"$log"
+  say "$peer $version: building from the Go module proxy (bench anchor; long)…"
+  go_wrapper "$peer" "$dir"
+  local src
+  src=$(cd "$dir" && go mod download -json "$mod@$version" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
+  [ -d "$src" ] || fail "$peer" "go mod download $mod@$version" "$log"
+  sed -n 's/^replace \(.*\)$/\1/p' "$src/go.mod" | while read -r from _ to ver; do
+    (cd "$dir" && go mod edit -replace "$from=$to@$ver")
+  done
+  run "$peer" "$log" bash -c "cd '$dir' && go get '$mod@$version'"
+  run "$peer" "$log" bash -c "cd '$dir' && go build -trimpath -ldflags '-s -w' -o '$BIN/external-secrets' '$mod'"
+  rm -rf "$PEERS_DIR/eso-crds" && mkdir -p "$PEERS_DIR/eso-crds"
+  cp "$src"/config/crds/bases/*.yaml "$PEERS_DIR/eso-crds/"
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
 install_helm() {
   # helm renders and checks the chart (test/deploy); its recipe lives beside the chart tests.
   bash "$(dirname "$0")/../deploy/install-helm.sh"
 }
 
+# eso is not in ALL: only `npm run bench` needs it (bench/ installs it on demand).
 ALL=(age sops sealed_secrets etcd kube_apiserver kube_controller_manager openbao moto gcp_emulator template_oracle helm lowkey_vault)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
