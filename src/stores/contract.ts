@@ -57,6 +57,16 @@ export interface SecretKeyRef {
   readonly namespace?: string;
 }
 
+/**
+ * A reference to a key of a Kubernetes ConfigMap (ESO `caProvider` with `type: ConfigMap`).
+ * A ClusterSecretStore must name the namespace; a SecretStore may only name its own.
+ */
+export interface ConfigMapKeyRef {
+  readonly name: string;
+  readonly key: string;
+  readonly namespace?: string;
+}
+
 /** A reference to a ServiceAccount (ESO `ServiceAccountSelector`). */
 export interface ServiceAccountRef {
   readonly name: string;
@@ -73,6 +83,13 @@ export interface StoreContext {
   /** The value of `spec.provider.<kind>`. Validated by the provider. */
   readonly providerSpec: unknown;
   readSecretKey(ref: SecretKeyRef): Promise<Uint8Array>;
+  /**
+   * Bytes of `key` in a ConfigMap (`data`, else `binaryData`), read as ESO reads `caProvider`
+   * ConfigMaps. Throws KsealError: `STORE_INVALID_CONFIG` when a ClusterSecretStore omits
+   * `ref.namespace` or a SecretStore names another namespace; `CONFIGMAP_NOT_FOUND`;
+   * `CONFIGMAP_KEY_NOT_FOUND`.
+   */
+  readConfigMapKey(ref: ConfigMapKeyRef): Promise<Uint8Array>;
   /** A token from the TokenRequest API for the service account. */
   createServiceAccountToken(ref: ServiceAccountRef): Promise<string>;
   /** Injected clock (ms since epoch). */

@@ -7,6 +7,7 @@ import { text } from "./fixtures.ts";
 const ctx = (spec: unknown): StoreContext => ({
   storeKind: "SecretStore", storeName: "fake", namespace: "ns", providerSpec: spec,
   readSecretKey: () => Promise.reject(new Error("unused")),
+  readConfigMapKey: () => Promise.reject(new Error("unused")),
   createServiceAccountToken: () => Promise.reject(new Error("unused")),
   now: () => 0,
 });

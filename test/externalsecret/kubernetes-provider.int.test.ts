@@ -1,6 +1,7 @@
 // ESO's `kubernetes` provider on the real API server: Secrets read from a remote namespace with
 // token auth (a bearer token kept in a Secret) and serviceAccount auth (a TokenRequest token for a
-// ServiceAccount that RBAC lets read that namespace only).
+// ServiceAccount that RBAC lets read that namespace only); the API server's CA read from a ConfigMap
+// (ESO `caProvider.type: ConfigMap`) by a SecretStore and a ClusterSecretStore.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createNamespace, testKube } from "../support/kube.ts";
@@ -19,6 +20,7 @@ beforeAll(async () => {
     body: { metadata: { name: "db", labels: { app: "db" } }, stringData: { username: "alice", password: "s3cret", config: '{"port":5432}' } },
   });
   await kube.core.createNamespacedSecret({ namespace: source.name, body: { metadata: { name: "cache", labels: { app: "cache" } }, stringData: { url: "redis://c" } } });
+  await kube.core.createNamespacedConfigMap({ namespace: h.ns, body: { metadata: { name: "remote-ca" }, data: { "ca.crt": readFileSync(peers.kube.caFile, "utf8") } } });
   const user = kube.kc.getCurrentUser();
   await kube.core.createNamespacedSecret({ namespace: h.ns, body: { metadata: { name: "remote-token" }, stringData: { token: user?.token ?? "" } } });
   // A reader ServiceAccount in our namespace allowed to read Secrets of the source namespace only.
@@ -79,5 +81,52 @@ describe("kubernetes provider", () => {
     expect((await h.reconcile("denied")).kind).toBe("retry");
     expect(ready(await h.getEs("denied"))?.message).toBe('kubernetes: permission denied on secret "remote-token" of store "denied" (get)');
     expect(await h.secretText("denied")).toBeUndefined();
+  });
+
+  it("caProvider type ConfigMap: the CA comes from a ConfigMap key (SecretStore: its own namespace)", async () => {
+    const spec = (key: string): Record<string, unknown> => ({
+      provider: {
+        kubernetes: {
+          remoteNamespace: source.name,
+          server: { url: peers.kube.server, caProvider: { type: "ConfigMap", name: "remote-ca", key } },
+          auth: { token: { bearerToken: { name: "remote-token", key: "token" } } },
+        },
+      },
+    });
+    await h.createStore("cm-ca", spec("ca.crt"));
+    await h.createEs("cm-ca", { secretStoreRef: { name: "cm-ca", kind: "SecretStore" }, data: [{ secretKey: "user", remoteRef: { key: "db", property: "username" } }] });
+    expect((await h.reconcile("cm-ca")).kind).toBe("ok");
+    expect(await h.secretText("cm-ca")).toEqual({ user: "alice" });
+    expect((await h.reconcileStore("cm-ca")).kind).toBe("ok");
+
+    await h.createStore("cm-ca-nokey", spec("missing.crt"));
+    await h.createEs("cm-ca-nokey", { secretStoreRef: { name: "cm-ca-nokey", kind: "SecretStore" }, data: [{ secretKey: "user", remoteRef: { key: "db", property: "username" } }] });
+    expect((await h.reconcile("cm-ca-nokey")).kind).toBe("retry");
+    expect(ready(await h.getEs("cm-ca-nokey"))?.message).toContain(`key "missing.crt" of ConfigMap ${h.ns}/remote-ca not found`);
+    expect(await h.secretText("cm-ca-nokey")).toBeUndefined();
+  });
+
+  it("caProvider type ConfigMap on a ClusterSecretStore: caProvider.namespace is required, as in ESO", async () => {
+    const spec = (caNs: string | undefined): Record<string, unknown> => ({
+      provider: {
+        kubernetes: {
+          remoteNamespace: source.name,
+          server: { url: peers.kube.server, caProvider: { type: "ConfigMap", name: "remote-ca", key: "ca.crt", ...(caNs === undefined ? {} : { namespace: caNs }) } },
+          auth: { token: { bearerToken: { name: "remote-token", key: "token", namespace: h.ns } } },
+        },
+      },
+    });
+    const named = `${h.ns}-cm-ca`;
+    const unnamed = `${h.ns}-cm-ca-nons`;
+    await h.createClusterStore(named, spec(h.ns));
+    await h.createClusterStore(unnamed, spec(undefined));
+    await h.createEs("cluster-cm-ca", { secretStoreRef: { name: named, kind: "ClusterSecretStore" }, data: [{ secretKey: "pw", remoteRef: { key: "db", property: "password" } }] });
+    expect((await h.reconcile("cluster-cm-ca")).kind).toBe("ok");
+    expect(await h.secretText("cluster-cm-ca")).toEqual({ pw: "s3cret" });
+
+    await h.createEs("cluster-cm-ca-nons", { secretStoreRef: { name: unnamed, kind: "ClusterSecretStore" }, data: [{ secretKey: "pw", remoteRef: { key: "db", property: "password" } }] });
+    await h.reconcile("cluster-cm-ca-nons");
+    expect(ready(await h.getEs("cluster-cm-ca-nons"))?.message).toContain('caProvider.namespace is required to read ConfigMap "remote-ca"');
+    expect(await h.secretText("cluster-cm-ca-nons")).toBeUndefined();
   });
 });

@@ -63,6 +63,7 @@ function harness() {
     namespace: ns.name,
     providerSpec,
     readSecretKey: (ref) => Promise.resolve(new TextEncoder().encode(ref.key === "id" ? aws.accessKeyId : aws.secretAccessKey)),
+    readConfigMapKey: () => Promise.reject(new Error("test: no ConfigMap reads in this suite")),
     createServiceAccountToken: async (ref) => {
       tokenAudiences.push([...(ref.audiences ?? [])]);
       const tr = await kube.core.createNamespacedServiceAccountToken({

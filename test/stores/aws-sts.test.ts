@@ -44,6 +44,7 @@ function setup(opts: { lifetimeMs?: number; noExpiry?: boolean; failFirst?: bool
     namespace,
     providerSpec,
     readSecretKey: (ref) => Promise.resolve(new TextEncoder().encode(ref.key === "id" ? "AKIA" : "secret")),
+    readConfigMapKey: () => Promise.reject(new Error("unused")),
     createServiceAccountToken: (ref) => {
       tokenRequests.push(ref);
       return Promise.resolve(`jwt-${String(tokenRequests.length)}`);

@@ -47,6 +47,7 @@ describe("coalesced reads against OpenBao's audit log", () => {
     namespace,
     providerSpec: { server: bao.addr, path: "secret", version: "v2", auth: { tokenSecretRef: { name: "vault", key: "token" } } },
     readSecretKey: () => Promise.resolve(new TextEncoder().encode(bao.token)),
+    readConfigMapKey: () => Promise.reject(new Error("unused")),
     createServiceAccountToken: () => Promise.reject(new Error("unused")),
     now: () => now,
   });

@@ -45,6 +45,7 @@ function ctxFor(h: { spec: unknown; secrets: Record<string, string> }): StoreCon
       if (v === undefined) return Promise.reject(new Error(`test: no secret ${ref.name}/${ref.key}`));
       return Promise.resolve(new TextEncoder().encode(v));
     },
+    readConfigMapKey: () => Promise.reject(new Error("test: no ConfigMaps in the conformance suite")),
     createServiceAccountToken: () => Promise.reject(new Error("test: no kube in the conformance suite")),
     now: () => Date.now(),
   };

@@ -51,6 +51,7 @@ describe("a store killed mid-refresh", () => {
       namespace: "team",
       providerSpec: { server: bao.addr, path: "secret", version: "v2", auth: { appRole: { roleId: ROLE_ID, secretRef: { name: "approle", key: "secret-id" } } } },
       readSecretKey: () => Promise.resolve(new TextEncoder().encode(SECRET_ID)),
+      readConfigMapKey: () => Promise.reject(new Error("unused")),
       createServiceAccountToken: () => Promise.reject(new Error("unused")),
       now: () => now,
     };

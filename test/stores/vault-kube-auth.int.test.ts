@@ -48,6 +48,7 @@ function ctx(providerSpec: unknown, now: () => number = () => Date.now()): Store
     namespace: ns.name,
     providerSpec,
     readSecretKey: () => Promise.reject(new Error("test: no Secret reads in this suite")),
+    readConfigMapKey: () => Promise.reject(new Error("test: no ConfigMap reads in this suite")),
     createServiceAccountToken: (ref) => saToken(ns.name, ref),
     now,
   };

@@ -39,6 +39,7 @@ function setup(secretId = "s3cret") {
     namespace: "ns",
     providerSpec: { server: "http://vault", path: "secret", auth: { appRole: { roleId: "r", secretRef: { name: "approle", key: "id" } } } },
     readSecretKey: () => Promise.resolve(new TextEncoder().encode(secretId)),
+    readConfigMapKey: () => Promise.reject(new Error("unused")),
     createServiceAccountToken: () => Promise.reject(new Error("unused")),
     now: () => now,
   };

@@ -87,6 +87,16 @@ export function kubeStoreReadPort(core: CoreV1Api, custom: CustomObjectsApi): St
       }
       return new Uint8Array(Buffer.from(v, "base64"));
     },
+    async readConfigMapKey(namespace, name, key) {
+      const cm = await orUndefined(core.readNamespacedConfigMap({ namespace, name }));
+      const details = { namespace, name, key };
+      if (cm === undefined) throw new KsealError("CONFIGMAP_NOT_FOUND", `ConfigMap ${namespace}/${name} not found`, { details });
+      const text = cm.data?.[key];
+      if (text !== undefined) return new TextEncoder().encode(text);
+      const bin = cm.binaryData?.[key];
+      if (bin !== undefined) return new Uint8Array(Buffer.from(bin, "base64"));
+      throw new KsealError("CONFIGMAP_KEY_NOT_FOUND", `key "${key}" of ConfigMap ${namespace}/${name} not found`, { details });
+    },
     async createServiceAccountToken(namespace, name, audiences) {
       const tr = await core.createNamespacedServiceAccountToken({
         namespace,

@@ -12,7 +12,7 @@
 import type { Outcome } from "../../kube/outcome.ts";
 import { ok, retry } from "../../kube/outcome.ts";
 import { KsealError, safeMessage } from "../../errors.ts";
-import type { Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreContext } from "../../stores/contract.ts";
+import type { ConfigMapKeyRef, Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreContext } from "../../stores/contract.ts";
 import { parseSecretStore } from "../externalsecret/parse.ts";
 import type { ClusterSecretStoreCondition, Condition, LabelSelector, SecretStore, StoreKind, StoreRef } from "../externalsecret/types.ts";
 import { StoreReason } from "../externalsecret/types.ts";
@@ -37,6 +37,8 @@ export interface StoreReadPort {
   getNamespace(name: string): Promise<NamespaceInfo | undefined>;
   /** Raw bytes of `key` in Secret namespace/name; throws KsealError when absent. */
   readSecretKey(namespace: string, name: string, key: string): Promise<Uint8Array>;
+  /** Raw bytes of `key` in ConfigMap namespace/name; throws CONFIGMAP_NOT_FOUND / CONFIGMAP_KEY_NOT_FOUND. */
+  readConfigMapKey(namespace: string, name: string, key: string): Promise<Uint8Array>;
   /** A TokenRequest token for namespace/serviceAccount. */
   createServiceAccountToken(namespace: string, name: string, audiences: readonly string[]): Promise<string>;
 }
@@ -91,6 +93,27 @@ function readyCondition(conditions: readonly Condition[] | undefined): Condition
   return conditions?.find((c) => c.type === "Ready");
 }
 
+/**
+ * Pure: the namespace a store may read a ConfigMap (a `caProvider`) from, by ESO's rules: a
+ * ClusterSecretStore must name it; a SecretStore reads its own and may not name another.
+ * Throws KsealError(STORE_INVALID_CONFIG).
+ */
+export function configMapNamespace(store: SecretStore, ref: ConfigMapKeyRef, fallback: string): string {
+  const label = `${store.kind} "${store.metadata.name}"`;
+  const details = { store: store.metadata.name, configMap: ref.name };
+  if (store.kind === "ClusterSecretStore") {
+    if (ref.namespace === undefined || ref.namespace === "") {
+      throw new KsealError("STORE_INVALID_CONFIG", `${label}: caProvider.namespace is required to read ConfigMap "${ref.name}"`, { details });
+    }
+    return ref.namespace;
+  }
+  const own = store.metadata.namespace ?? fallback;
+  if (ref.namespace !== undefined && ref.namespace !== "" && ref.namespace !== own) {
+    throw new KsealError("STORE_INVALID_CONFIG", `${label}: caProvider.namespace "${ref.namespace}" is not allowed, a SecretStore reads ConfigMaps of its own namespace "${own}"`, { details });
+  }
+  return own;
+}
+
 /** The StoreContext a provider gets: credential reads confined as ESO confines them. */
 export function storeContext(store: SecretStore, namespace: string, deps: ResolveDeps): StoreContext {
   const cluster = store.kind === "ClusterSecretStore";
@@ -101,6 +124,7 @@ export function storeContext(store: SecretStore, namespace: string, deps: Resolv
     namespace,
     providerSpec: store.spec.provider.spec,
     readSecretKey: (ref: SecretKeyRef) => deps.reads.readSecretKey(cluster ? (ref.namespace ?? namespace) : own, ref.name, ref.key),
+    readConfigMapKey: async (ref: ConfigMapKeyRef) => deps.reads.readConfigMapKey(configMapNamespace(store, ref, namespace), ref.name, ref.key),
     createServiceAccountToken: (ref: ServiceAccountRef) =>
       deps.reads.createServiceAccountToken(cluster ? (ref.namespace ?? namespace) : own, ref.name, ref.audiences ?? []),
     now: deps.now,

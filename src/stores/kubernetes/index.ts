@@ -4,7 +4,7 @@
  * ```yaml
  * spec.provider.kubernetes:
  *   remoteNamespace: source          # default "default"
- *   server: {url: https://host:6443, caBundle: <base64 PEM>, caProvider: {type: Secret, name, key}}
+ *   server: {url: https://host:6443, caBundle: <base64 PEM>, caProvider: {type: Secret|ConfigMap, name, key, namespace}}
  *   auth:                            # exactly one
  *     token: {bearerToken: {name, key}}
  *     serviceAccount: {name, audiences}           # a TokenRequest token
@@ -38,7 +38,7 @@ interface KubernetesSpec {
   readonly remoteNamespace: string;
   readonly url: string;
   readonly caBundle?: string;
-  readonly caSecret?: KeyRef;
+  readonly caProvider?: { readonly type: "Secret" | "ConfigMap"; readonly ref: KeyRef };
   readonly auth: Auth;
 }
 
@@ -55,14 +55,15 @@ function parseSpec(raw: unknown): KubernetesSpec {
   if (!/^https?:\/\//.test(url)) url = `https://${url}`;
   const caBundle = specOptString(server, "caBundle", `${P}.server`);
   const caProvider = specOptObject(server, "caProvider", `${P}.server`);
-  let caSecret: KeyRef | undefined;
+  let ca: KubernetesSpec["caProvider"];
   if (caProvider !== undefined) {
-    if (caProvider.type !== "Secret") throw invalid(`${P}.server.caProvider.type ConfigMap is not supported yet; use Secret or caBundle`, `${P}.server.caProvider.type`);
+    const type = caProvider.type;
+    if (type !== "Secret" && type !== "ConfigMap") throw invalid(`${P}.server.caProvider.type must be "Secret" or "ConfigMap"`, `${P}.server.caProvider.type`);
     const name = specOptString(caProvider, "name", `${P}.server.caProvider`);
     const key = specOptString(caProvider, "key", `${P}.server.caProvider`);
     if (name === undefined || key === undefined) throw invalid(`${P}.server.caProvider needs name and key`, `${P}.server.caProvider`);
     const ns = specOptString(caProvider, "namespace", `${P}.server.caProvider`);
-    caSecret = { name, key, ...(ns === undefined ? {} : { namespace: ns }) };
+    ca = { type, ref: { name, key, ...(ns === undefined ? {} : { namespace: ns }) } };
   }
   const authObj = specOptObject(o, "auth", P);
   const authRef = specKeyRef(o, "authRef", P);
@@ -99,9 +100,13 @@ function parseSpec(raw: unknown): KubernetesSpec {
     remoteNamespace: specOptString(o, "remoteNamespace", P) ?? "default",
     url,
     ...(caBundle === undefined ? {} : { caBundle }),
-    ...(caSecret === undefined ? {} : { caSecret }),
+    ...(ca === undefined ? {} : { caProvider: ca }),
     auth,
   };
+}
+
+function caBytes(ca: NonNullable<KubernetesSpec["caProvider"]>, ctx: StoreContext): Promise<Uint8Array> {
+  return ca.type === "ConfigMap" ? ctx.readConfigMapKey(ca.ref) : ctx.readSecretKey(ca.ref);
 }
 
 async function kubeConfigFor(spec: KubernetesSpec, ctx: StoreContext): Promise<KubeConfig> {
@@ -116,7 +121,7 @@ async function kubeConfigFor(spec: KubernetesSpec, ctx: StoreContext): Promise<K
     }
     return kc;
   }
-  const caData = spec.caBundle ?? (spec.caSecret === undefined ? undefined : Buffer.from(await ctx.readSecretKey(spec.caSecret)).toString("base64"));
+  const caData = spec.caBundle ?? (spec.caProvider === undefined ? undefined : Buffer.from(await caBytes(spec.caProvider, ctx)).toString("base64"));
   const user: { name: string; token?: string; certData?: string; keyData?: string } = { name: "kseal" };
   if (spec.auth.kind === "token") user.token = (await text(spec.auth.bearerToken)).trim();
   else if (spec.auth.kind === "cert") {

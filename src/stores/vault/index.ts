@@ -2,7 +2,7 @@
  * The Vault / OpenBao provider (`spec.provider.vault`): KV v1/v2 through `node-vault`, with token
  * auth, AppRole, Kubernetes (TokenRequest + TokenReview) and JWT, tokens cached per store.
  */
-import { StoreErrorCode, storeError, type Provider, type SecretsClient, type StoreContext } from "../contract.ts";
+import { type Provider, type SecretsClient, type StoreContext } from "../contract.ts";
 import { fromUtf8 } from "../support.ts";
 import { VaultTokenCache } from "./auth.ts";
 import { VaultClient } from "./client.ts";
@@ -25,13 +25,9 @@ export interface VaultProviderOptions {
 async function caPem(spec: VaultSpec, ctx: StoreContext): Promise<string | undefined> {
   if (spec.caBundle !== undefined) return Buffer.from(spec.caBundle, "base64").toString("utf8");
   if (spec.caProvider === undefined) return undefined;
-  if (spec.caProvider.type === "ConfigMap") {
-    throw storeError(StoreErrorCode.InvalidConfig, "spec.provider.vault.caProvider.type ConfigMap is not supported yet; use Secret or caBundle", {
-      details: { field: "spec.provider.vault.caProvider.type" },
-    });
-  }
-  const { name, key, namespace } = spec.caProvider;
-  return fromUtf8(await ctx.readSecretKey({ name, key, ...(namespace === undefined ? {} : { namespace }) }));
+  const { type, name, key, namespace } = spec.caProvider;
+  const ref = { name, key, ...(namespace === undefined ? {} : { namespace }) };
+  return fromUtf8(type === "ConfigMap" ? await ctx.readConfigMapKey(ref) : await ctx.readSecretKey(ref));
 }
 
 export function createVaultProvider(options: VaultProviderOptions = {}): Provider {
