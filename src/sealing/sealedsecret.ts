@@ -108,8 +108,9 @@ export function sealSecret(input: Secret, options: SealOptions): SealedSecret {
 
   const label = encryptionLabel(namespace, name, scope);
   const items = new Map<string, Buffer>();
-  for (const [k, v] of Object.entries(data)) items.set(k, decodeBase64(v, k));
-  for (const [k, v] of Object.entries(stringData)) items.set(k, Buffer.from(v, "utf8"));
+  // The input is parsed YAML: a value may be a number or a map whatever the Secret type says.
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) items.set(k, decodeBase64(itemString(v, "data", k), k));
+  for (const [k, v] of Object.entries(stringData as Record<string, unknown>)) items.set(k, Buffer.from(itemString(v, "stringData", k), "utf8"));
   const encryptedData: Record<string, string> = {};
   for (const k of [...items.keys()].sort()) {
     encryptedData[k] = hybridEncrypt(rng, options.publicKey, items.get(k) ?? Buffer.alloc(0), label).toString("base64");
@@ -292,6 +293,11 @@ function omit<T>(obj: Readonly<Record<string, T>>, keys: readonly string[]): Rec
 }
 
 /** Strict base64 decode; throws SEALING_INVALID naming only the item key. */
+function itemString(value: unknown, field: string, key: string): string {
+  if (typeof value !== "string") throw new KsealError("SEALING_INVALID", `${field} item "${key}" is not a string`, { details: { key } });
+  return value;
+}
+
 function decodeBase64(value: string, key: string): Buffer {
   const clean = value.replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
