@@ -35,7 +35,16 @@ export function parseDocuments(text: string): InputDocument[] {
         details: { document: out.length },
       });
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e: unknown) {
+      // the yaml library throws a ReferenceError when alias expansion passes maxAliasCount
+      throw new KsealError("MANIFEST_INVALID", `document ${out.length} expands too many YAML aliases`, {
+        cause: e,
+        details: { document: out.length },
+      });
+    }
     if (value === null || value === undefined) continue;
     out.push({ index: out.length, object: value });
   }
