@@ -31,8 +31,10 @@ export function readKeyFile(content: string, source: string): SealingKey[] {
   }
   const keys: SealingKey[] = [];
   for (const s of secrets) {
+    // List items are parsed YAML: null, scalars and lists are skipped like other non-Secrets.
+    if (typeof s !== "object" || s === null) continue;
     const secret = s as Partial<Secret>;
-    if (typeof secret !== "object" || secret.metadata === undefined) continue;
+    if (secret.metadata === undefined) continue;
     const key = parseKeySecret(secret as Secret);
     if (key === null) throw new KsealError("SEALING_BAD_KEY_FILE", `${source}: a Secret without a tls.key item`);
     keys.push(key);
