@@ -216,7 +216,13 @@ async function readCertSource(source: string, path: (p: string) => string): Prom
       throw new KsealError("SEALING_CERT_UNREADABLE", `cannot read the certificate file ${source}`, { cause: e });
     }
   }
-  if (url.protocol === "file:") return await readFile(url, "utf8");
+  if (url.protocol === "file:") {
+    try {
+      return await readFile(url, "utf8");
+    } catch (e: unknown) {
+      throw new KsealError("SEALING_CERT_UNREADABLE", `cannot read the certificate file ${url.pathname}`, { cause: e });
+    }
+  }
   let res: Response;
   try {
     res = await fetch(url);
