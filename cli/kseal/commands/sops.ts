@@ -121,7 +121,13 @@ async function findConfig(flags: Flags, file: string, io: CliIO): Promise<{ rule
     }
   }
   if (path === undefined) return null;
-  const config = parseSopsConfig(await readFile(path, "utf8"));
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e: unknown) {
+    throw new KsealError("CLI_IO", `cannot read ${flags.config ?? path}`, { cause: e });
+  }
+  const config = parseSopsConfig(text);
   const dir = dirname(path);
   const abs = resolve(io.cwd, file);
   const rule = findCreationRule(config, relative(dir, abs)) ?? findCreationRule(config, abs);
