@@ -178,7 +178,8 @@ function resealObject(ss: SealedSecret, ring: KeyRing, target: Target): { path: 
   const label = encryptionLabel(ss.metadata.namespace ?? "", ss.metadata.name ?? "", scopeFromAnnotations(ss.metadata.annotations));
   const hint = ss.metadata.annotations?.[ANNOTATION_KEY_HINT];
   const changes: { path: string[]; value: string }[] = [];
-  for (const [k, v] of Object.entries(ss.spec.encryptedData ?? {})) {
+  for (const [k, v] of Object.entries(ss.spec.encryptedData ?? {}) as [string, unknown][]) {
+    if (typeof v !== "string") throw new KsealError("SEALING_INVALID", `encryptedData item "${k}" is not a string`, { details: { key: k } });
     const next = resealBlob(v, label, ring, target, hint, k);
     if (next !== null) changes.push({ path: ["spec", "encryptedData", k], value: next });
   }
