@@ -106,7 +106,8 @@ export const command: Command = {
     const [sub, ...rest] = args;
     if (sub === "render") return render(rest, io);
     if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") {
-      io.stdout.write(HELP);
+      // asked-for help goes to stdout; help shown because of a usage error goes to stderr
+      (sub === undefined ? io.stderr : io.stdout).write(HELP);
       return sub === undefined ? 2 : 0;
     }
     throw usageError(`unknown template subcommand "${sub}"`);
