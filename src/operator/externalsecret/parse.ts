@@ -180,7 +180,19 @@ function rewrite(v: unknown, path: string): Rewrite {
     };
   }
   if (isObj(o.transform)) return { transform: { template: string(o.transform.template, `${path}.transform.template`) } };
-  if (isObj(o.merge)) return { merge: o.merge };
+  if (isObj(o.merge)) {
+    const m = o.merge;
+    const p = `${path}.merge`;
+    return {
+      merge: {
+        into: optString(m.into, `${p}.into`) ?? "",
+        priority: array(m.priority, `${p}.priority`).map((k, i) => string(k, `${p}.priority[${i}]`)),
+        priorityPolicy: oneOf(m.priorityPolicy, `${p}.priorityPolicy`, ["IgnoreNotFound", "Strict"], "Strict"),
+        conflictPolicy: oneOf(m.conflictPolicy, `${p}.conflictPolicy`, ["Ignore", "Error"], "Error"),
+        strategy: oneOf(m.strategy, `${p}.strategy`, ["Extract", "JSON"], "Extract"),
+      },
+    };
+  }
   throw invalid(path, "a rewrite sets exactly one of regexp, transform or merge");
 }
 

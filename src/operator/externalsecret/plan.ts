@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { KsealError, safeMessage } from "../../errors.ts";
 import { dataHmac, verifyHmac } from "./hmac.ts";
+import { rewriteMerge } from "./merge.ts";
 import { nextFire, prevFire } from "./schedule.ts";
 import type { ConversionStrategy, DecodingStrategy, ExternalSecret, NullBytePolicy, Rewrite, TemplateSpec } from "./types.ts";
 import type { DesiredSecret, ObservedSecret } from "../secrets/index.ts";
@@ -227,10 +228,17 @@ function goReplacement(target: string): string {
   return target.replace(/\$\{([0-9]+)\}/g, "$$$1").replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, "$$<$1>");
 }
 
-/** ESO's `rewrite`: regexp replaces in every key; transform renders a template with `.value` = key. */
+/**
+ * ESO's `rewrite`, applied in order: regexp replaces in every key; transform renders a template with
+ * `.value` = key; merge combines JSON-object values (merge.ts).
+ */
 export function rewriteKeys(rewrites: readonly Rewrite[], map: Readonly<Record<string, Uint8Array>>, engine: TemplateEngine): Record<string, Uint8Array> {
   let current: Record<string, Uint8Array> = { ...map };
   for (const [i, rw] of rewrites.entries()) {
+    if ("merge" in rw) {
+      current = rewriteMerge(rw.merge, current, i);
+      continue;
+    }
     const next: Record<string, Uint8Array> = {};
     if ("regexp" in rw) {
       let re: RegExp;
@@ -241,7 +249,7 @@ export function rewriteKeys(rewrites: readonly Rewrite[], map: Readonly<Record<s
       }
       const target = goReplacement(rw.regexp.target);
       for (const [k, v] of Object.entries(current)) next[k.replace(re, target)] = v;
-    } else if ("transform" in rw) {
+    } else {
       for (const [k, v] of Object.entries(current)) {
         let nk: string;
         try {
@@ -251,8 +259,6 @@ export function rewriteKeys(rewrites: readonly Rewrite[], map: Readonly<Record<s
         }
         next[nk] = v;
       }
-    } else {
-      throw new KsealError(PlanErrorCode.Rewrite, `rewrite[${i}].merge is not supported by kseal`);
     }
     current = next;
   }

@@ -59,7 +59,16 @@ export interface GeneratorRef {
 export type Rewrite =
   | { readonly regexp: { readonly source: string; readonly target: string } }
   | { readonly transform: { readonly template: string } }
-  | { readonly merge: Readonly<Record<string, unknown>> };
+  | { readonly merge: MergeRewrite };
+
+/** ESO `rewrite[].merge`, defaults applied (see merge.ts for its semantics). */
+export interface MergeRewrite {
+  readonly into: string;
+  readonly priority: readonly string[];
+  readonly priorityPolicy: "IgnoreNotFound" | "Strict";
+  readonly conflictPolicy: "Ignore" | "Error";
+  readonly strategy: "Extract" | "JSON";
+}
 
 export interface FindSpecInput {
   readonly path?: string;
