@@ -12,9 +12,9 @@ const LOADERS: Readonly<Record<string, Loader>> = {
   vault: () => import("./vault/index.ts"),
   aws: () => import("./aws/index.ts"),
   gcpsm: () => import("./gcp/index.ts"),
+  azurekv: () => import("./azure/index.ts"),
   fake: () => import("./fake/index.ts"),
   kubernetes: () => import("./kubernetes/index.ts"),
-  // azurekv registers here once its store exists (no Azure Key Vault peer is reachable yet).
 };
 
 const loaded = new Map<string, Promise<Provider>>();
