@@ -32,6 +32,7 @@ interface Section {
 const SECTIONS: readonly Section[] = [
   { name: "cli", run: () => benchCli() },
   { name: "unseal", run: (n) => benchUnseal(n) },
+  { name: "externalsecrets", run: async (n) => (await import("./externalsecrets.ts")).benchExternalSecrets(n) },
 ];
 
 const { values, positionals } = parseArgs({

@@ -1,0 +1,144 @@
+/**
+ * The processes of the ExternalSecret benchmarks: OpenBao in dev mode with a file audit device
+ * (declared in its config: OpenBao refuses to enable audit devices through the API), the External
+ * Secrets Operator core controller, and kseal-operator. Each is spawned in its own process group
+ * and stopped by the caller.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import type { KubePeer } from "../test/peers/kube.ts";
+import { freePort, peerBin, peersDir, startProcess, waitFor, type PeerProcess } from "../test/peers/process.ts";
+import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
+import { NODE, ROOT } from "./lib.ts";
+
+const CRDS: ResourceType = {
+  group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false,
+};
+
+export interface AuditedBao {
+  readonly addr: string;
+  readonly token: string;
+  readonly auditFile: string;
+  readonly process: PeerProcess;
+}
+
+/** OpenBao dev server (KV v2 at `secret/`) whose every request is logged to `<dir>/audit.log`. */
+export async function startAuditedBao(dir: string, logDir: string): Promise<AuditedBao> {
+  const port = await freePort();
+  const addr = `http://127.0.0.1:${String(port)}`;
+  const token = `root-${randomBytes(12).toString("hex")}`;
+  const auditFile = join(dir, "audit.log");
+  const config = join(dir, "bao.hcl");
+  writeFileSync(config, `audit "file" "bench" {\n  options {\n    file_path = "${auditFile}"\n  }\n}\n`);
+  const proc = await startProcess({
+    name: "openbao",
+    command: peerBin("bao"),
+    args: ["server", "-dev", `-dev-root-token-id=${token}`, `-dev-listen-address=127.0.0.1:${String(port)}`, `-config=${config}`],
+    logDir,
+    env: { VAULT_ADDR: addr, BAO_ADDR: addr, HOME: dir },
+    ready: async () => {
+      const health = await fetch(`${addr}/v1/sys/health`);
+      if (health.status !== 200) return false;
+      return (await fetch(`${addr}/v1/sys/mounts/secret/tune`, { headers: { "X-Vault-Token": token } })).status === 200;
+    },
+  });
+  return { addr, token, auditFile, process: proc };
+}
+
+/** Applies every CRD document of `files` and waits until each is Established. */
+export async function applyCrdFiles(http: KubeHttp, files: readonly string[]): Promise<void> {
+  const names: string[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+      const crd = doc.toJS() as KubeObject | null;
+      if (crd?.kind !== "CustomResourceDefinition") continue;
+      const name = crd.metadata?.name ?? "";
+      await http.apply(CRDS, undefined, name, crd, { fieldManager: "kseal-bench", force: true });
+      names.push(name);
+    }
+  }
+  for (const name of names) {
+    await waitFor(`CRD ${name} Established`, async () => {
+      const got = await http.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(CRDS, undefined, name);
+      return got?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true;
+    });
+  }
+}
+
+/** kseal's external-secrets.io CRDs (config/crd). */
+export function ksealEsCrds(): string[] {
+  const dir = join(ROOT, "config/crd");
+  return readdirSync(dir).filter((f) => f.startsWith("external-secrets.io_")).map((f) => join(dir, f));
+}
+
+/**
+ * ESO's binary and CRDs, built by test/peers/install.sh (cached); installs them when missing and
+ * throws with the installer's tail when that fails.
+ */
+export function ensureEso(): { bin: string; crds: string[] } {
+  const bin = join(peersDir(), "bin", "external-secrets");
+  const crdDir = join(peersDir(), "eso-crds");
+  const present = (): boolean => existsSync(bin) && existsSync(crdDir) && readdirSync(crdDir).some((f) => f.endsWith(".yaml"));
+  if (!present()) {
+    const r = spawnSync("bash", [join(ROOT, "test/peers/install.sh"), "eso"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    if (r.status !== 0 || !present()) {
+      throw new Error(`External Secrets Operator is not installed and test/peers/install.sh eso failed:\n${`${r.stdout}\n${r.stderr}`.split("\n").slice(-15).join("\n")}`);
+    }
+  }
+  const crds = readdirSync(crdDir).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml").map((f) => join(crdDir, f));
+  return { bin, crds };
+}
+
+/** ESO's version line (`external-secrets --help` does not print one; the install pins it). */
+export function esoVersion(): string {
+  try {
+    const stamp = join(peersDir(), "eso.stamp");
+    if (existsSync(stamp)) return readFileSync(stamp, "utf8").trim();
+    const script = readFileSync(join(ROOT, "test/peers/install.sh"), "utf8");
+    return /^ESO_VERSION=(\S+)/m.exec(script)?.[1] ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * The ESO core controller (no webhook, no cert-controller: neither is on the ExternalSecret sync
+ * path) scoped to `namespace`, with the admin kubeconfig.
+ */
+export async function startEso(kube: KubePeer, bin: string, namespace: string, extraArgs: readonly string[], logDir: string): Promise<PeerProcess> {
+  const metrics = await freePort();
+  const live = await freePort();
+  return startProcess({
+    name: "external-secrets",
+    command: bin,
+    args: [`--namespace=${namespace}`, `--metrics-addr=127.0.0.1:${String(metrics)}`, `--live-addr=127.0.0.1:${String(live)}`, ...extraArgs],
+    logDir,
+    env: { KUBECONFIG: kube.kubeconfig },
+    ready: () => Promise.resolve(true),
+  });
+}
+
+/** kseal-operator (src/operator/main.ts on this Node) scoped to `namespace`. */
+export async function startKseal(kube: KubePeer, namespace: string, extraArgs: readonly string[], logDir: string): Promise<PeerProcess> {
+  return startProcess({
+    name: "kseal-operator",
+    command: NODE,
+    args: [
+      join(ROOT, "src/operator/main.ts"),
+      `--kubeconfig=${kube.kubeconfig}`,
+      `--namespace=${namespace}`,
+      `--watch-namespace=${namespace}`,
+      "--metrics-port=0",
+      "--api-port=0",
+      "--bind-host=127.0.0.1",
+      "--key-renew-period=0",
+      "--no-enable-leader-election",
+      ...extraArgs,
+    ],
+    logDir,
+    ready: () => Promise.resolve(true),
+  });
+}
