@@ -1,17 +1,24 @@
 // One conformance suite, written once, run against every store provider on its real emulator.
 // What an emulator cannot do (moto and the GCP emulator enforce no IAM) is declared per store with
-// the reason, and asserted as such — never silently skipped.
+// the reason, and asserted as such — never silently skipped. A store whose emulator the peer mode
+// cannot provide (Azure Key Vault's Lowkey Vault in process mode) is asserted blocked, with why.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, inject, it } from "vitest";
 import { SecretNotFoundError, StoreErrorCode, type Provider, type SecretKeyRef, type StoreContext } from "../../src/stores/contract.ts";
 import { createVaultProvider } from "../../src/stores/vault/index.ts";
 import { createAwsProvider } from "../../src/stores/aws/index.ts";
 import { createGcpProvider } from "../../src/stores/gcp/index.ts";
+import { createAzureProvider } from "../../src/stores/azure/index.ts";
+import type { TokenCredential } from "@azure/identity";
+import { SecretClient } from "@azure/keyvault-secrets";
 import { credentials } from "@grpc/grpc-js";
 import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { isKsealError } from "../../src/errors.ts";
 import { baoApi } from "../peers/openbao.ts";
+import { lowkeyJar } from "../peers/lowkey.ts";
+import { peerMode } from "../peers/mode.ts";
 import "../peers/endpoints.ts";
 
 const peers = inject("peers");
@@ -153,7 +160,50 @@ function gcpHarness(): Harness {
   };
 }
 
-describe.each([vaultHarness(), awsHarness(), gcpHarness()])("store conformance: $name", (h) => {
+/** The Key Vault REST API version Lowkey Vault speaks (the SDK's default is newer). */
+const LOWKEY_API_VERSION = "7.4";
+
+function azureHarness(azure: { readonly url: string; readonly caFile: string }): Harness {
+  // Key Vault names allow letters, digits and dashes only.
+  const prefix = `conf-${randomUUID()}`;
+  const ca = readFileSync(azure.caFile, "utf8");
+  // Lowkey Vault checks that a bearer token is present and ignores its value; there is no Entra ID.
+  const credential: TokenCredential = { getToken: () => Promise.resolve({ token: "lowkey", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  // Its self-signed certificate is trusted explicitly; TLS verification stays on.
+  const kv = new SecretClient(azure.url, credential, { serviceVersion: LOWKEY_API_VERSION, tlsOptions: { ca } });
+  const put = async (name: string, data: Record<string, string>, tags?: Record<string, string>): Promise<string> =>
+    (await kv.setSecret(`${prefix}-${name}`, JSON.stringify(data), tags === undefined ? {} : { tags })).properties.version ?? "";
+  return {
+    name: "azurekv (Lowkey Vault)",
+    provider: createAzureProvider({ credential, serviceVersion: LOWKEY_API_VERSION, ca }),
+    spec: { vaultUrl: azure.url, authType: "ManagedIdentity" },
+    secrets: {},
+    key: (name) => `${prefix}-${name}`,
+    seed: put,
+    async rotate(name, data) {
+      await put(name, data);
+    },
+    badAuth: { unsupported: "Lowkey Vault accepts any bearer token (it has no Entra ID to check one against)" },
+    denied: { unsupported: "Lowkey Vault has no access policies or RBAC" },
+  };
+}
+
+const harnesses: Harness[] = [vaultHarness(), awsHarness(), gcpHarness(), ...(peers.azure === undefined ? [] : [azureHarness(peers.azure)])];
+
+describe("store conformance: azurekv peer", () => {
+  it("runs on Lowkey Vault when the peer mode provides it, else the peer is blocked for a stated reason", async () => {
+    if (peers.azure !== undefined) {
+      expect(harnesses.map((h) => h.name)).toContain("azurekv (Lowkey Vault)");
+      return;
+    }
+    // Process mode: the app jar is not served by the registries this machine reaches. Once it is
+    // installed, this fails until the global setup provides `peers.azure`.
+    expect(await peerMode()).toBe("process");
+    expect(() => lowkeyJar()).toThrow(/lowkey-vault-app is not served by the registries reachable here/);
+  });
+});
+
+describe.each(harnesses)("store conformance: $name", (h) => {
   const client = async (over?: { spec: unknown; secrets: Record<string, string> }) => h.provider.newClient(ctxFor(over ?? h));
 
   it("validates its spec and the live store", async () => {
