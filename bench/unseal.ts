@@ -47,7 +47,7 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function applyCrd(http: KubeHttp): Promise<void> {
+export async function applyCrd(http: KubeHttp): Promise<void> {
   const text = readFileSync(join(ROOT, "config/crd/bitnami.com_sealedsecrets.yaml"), "utf8");
   for (const doc of parseAllDocuments(text)) {
     const crd = doc.toJS() as KubeObject | null;
@@ -62,7 +62,7 @@ async function applyCrd(http: KubeHttp): Promise<void> {
 }
 
 /** Creates the namespace, its active key Secret and N SealedSecrets sealed for that key. */
-async function prepare(http: KubeHttp, namespace: string, key: { privateKeyPem: string; certificatePem: string }, n: number): Promise<void> {
+export async function prepare(http: KubeHttp, namespace: string, key: { privateKeyPem: string; certificatePem: string }, n: number): Promise<void> {
   await http.create(NAMESPACES, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
   await http.create(SECRETS, namespace, keySecret(namespace, key) as KubeObject);
   const cert = parseSealingCertificate(key.certificatePem, new Date());
@@ -82,7 +82,7 @@ async function prepare(http: KubeHttp, namespace: string, key: { privateKeyPem: 
 }
 
 /** Polls until `n` Opaque Secrets (the unsealed ones; the key Secret is kubernetes.io/tls) exist. */
-async function waitForSecrets(http: KubeHttp, namespace: string, n: number, proc: PeerProcess, timeoutMs: number): Promise<void> {
+export async function waitForSecrets(http: KubeHttp, namespace: string, n: number, proc: PeerProcess, timeoutMs: number): Promise<void> {
   await waitFor(`${String(n)} Secrets in ${namespace}`, async () => {
     const code = await Promise.race([proc.exited, Promise.resolve("running" as const)]);
     if (code !== "running") throw new Error(`${proc.name} exited ${String(code)}:\n${proc.logTail(20)}`);

@@ -73,6 +73,13 @@ export interface SealedSecretControllerOptions {
   readonly metrics: SealedSecretMetrics;
   readonly instance: string;
   readonly now: () => Date;
+  /**
+   * What a synced cache (the operator's metadata-only Secret informer) knows of a Secret: false
+   * when it has no Secret of that name. The reconcile then skips its GET and creates the Secret
+   * directly; should the cache be behind (create answers 409 AlreadyExists), it reads the Secret
+   * and plans again, so the outcome is the same as with the GET. Without it, every reconcile GETs.
+   */
+  readonly secretCached?: (namespace: string, name: string) => boolean;
   /** Called after every successful sync with the Secret's data (base64), for rollout restarts. */
   readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => void;
 }
@@ -96,11 +103,18 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
     const ss = object as unknown as SealedSecret;
     const namespace = ss.metadata.namespace ?? "";
     const name = ss.metadata.name ?? "";
-    let existing: Secret | null;
-    try {
-      existing = (await o.http.get(SECRETS, namespace, name)) as unknown as Secret | null;
-    } catch (e: unknown) {
-      return retry(asError(e));
+    // A cold start unseals thousands of SealedSecrets whose Secrets do not exist yet: one GET
+    // each (a quorum read answered 404) is a quarter of the API traffic, so trust the cache for
+    // "absent" and let the create's 409 send us back to the GET.
+    const read = async (): Promise<Secret | null> => (await o.http.get(SECRETS, namespace, name)) as unknown as Secret | null;
+    let existing: Secret | null = null;
+    const readFromApi = o.secretCached?.(namespace, name) !== false;
+    if (readFromApi) {
+      try {
+        existing = await read();
+      } catch (e: unknown) {
+        return retry(asError(e));
+      }
     }
     let unsealed = await unseal(ss);
     if (!unsealed.ok && isDecryptFailure(unsealed.error) && Date.now() - lastKeyReload > 30_000) {
@@ -110,20 +124,36 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
       unsealed = await unseal(ss);
     }
     const now = o.now();
-    const plan = planSealedSecret(ss, existing, unsealed, now);
+    let plan = planSealedSecret(ss, existing, unsealed, now);
+    const regarding = { apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name, namespace, uid: ss.metadata.uid };
+    const write = async (): Promise<unknown> => {
+      if (plan.write === null) return undefined;
+      try {
+        await writeSecret(o.http, namespace, plan.write.kind, plan.write.secret);
+        return undefined;
+      } catch (e: unknown) {
+        return e ?? new KsealError("KUBE_REQUEST_FAILED", "the Secret write failed");
+      }
+    };
+    let writeError = await write();
+    if (writeError !== undefined && !readFromApi && isConflict(writeError)) {
+      // The cache said "absent" but the Secret exists: plan again from the real one.
+      try {
+        existing = await read();
+      } catch (e: unknown) {
+        return retry(asError(e));
+      }
+      plan = planSealedSecret(ss, existing, unsealed, now);
+      writeError = await write();
+    }
     let status = plan.status;
     let event = plan.event;
     let outcome = plan.outcome;
-    const regarding = { apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name, namespace, uid: ss.metadata.uid };
-    if (plan.write !== null) {
-      try {
-        await writeSecret(o.http, namespace, plan.write.kind, plan.write.secret);
-      } catch (e: unknown) {
-        const failure = planWriteFailure(ss, e, now);
-        status = failure.status;
-        event = failure.event;
-        outcome = isConflict(e) ? "retry" : failure.outcome;
-      }
+    if (writeError !== undefined) {
+      const failure = planWriteFailure(ss, writeError, now);
+      status = failure.status;
+      event = failure.event;
+      outcome = isConflict(writeError) ? "retry" : failure.outcome;
     }
     if (plan.error !== undefined) o.metrics.unsealErrors.inc({ reason: plan.error.code === "SEALING_DECRYPT_FAILED" ? "unseal" : "unmanaged", namespace });
     // Events only when something happened: a write, or a failure (Bitnami records on every sync).
@@ -137,8 +167,8 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
     }
     if (outcome === "ok" && unsealed.ok) o.onSecretSynced?.(namespace, name, plan.write?.secret.data ?? existing?.data);
     o.metrics.conditionInfo.set({ namespace, name, condition: "Synced", instance: o.instance }, outcome === "ok" ? 1 : -1);
-    const error = plan.error ?? new KsealError("SEALING_UPDATE_FAILED", event.message);
     if (outcome === "ok") return ok();
+    const error = plan.error ?? new KsealError("SEALING_UPDATE_FAILED", event.message);
     return outcome === "retry" ? retry(error) : terminal(error);
   };
 }
