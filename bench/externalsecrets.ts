@@ -219,6 +219,8 @@ async function cold(env: Env, c: Contestant, n: number): Promise<ColdResult> {
 interface SteadyResult {
   readonly coldSeconds: number;
   readonly writes: number;
+  /** The writes by resource, e.g. "externalsecrets/status 200". */
+  readonly writesBy: string;
   readonly reads: number;
   readonly readsPerCycle: number;
   readonly rssMb: number;
@@ -308,6 +310,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       return {
         coldSeconds,
         writes: writesBetween(w0, w1, WRITE_RESOURCES),
+        writesBy: WRITE_RESOURCES.map((r) => `${r} ${String(writesBetween(w0, w1, [r]))}`).join(", "),
         reads,
         readsPerCycle: reads / (windowS / REFRESH_S),
         rssMb: p1.rss / 2 ** 20,
@@ -366,7 +369,7 @@ export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {})
 
     const sK = await steady(env, kseal, n);
     const sE: SteadyResult = opts.withoutEso === true
-      ? { coldSeconds: Number.NaN, writes: Number.NaN, reads: Number.NaN, readsPerCycle: Number.NaN, rssMb: Number.NaN, hwmMb: Number.NaN,
+      ? { coldSeconds: Number.NaN, writes: Number.NaN, writesBy: "not run", reads: Number.NaN, readsPerCycle: Number.NaN, rssMb: Number.NaN, hwmMb: Number.NaN,
           cpuSeconds: Number.NaN, rotation: [], restarts: [], rotationMissed: 0 }
       : await steady(env, esoTuned, n);
     const keys = Math.max(1, Math.floor(n / 10));
@@ -374,7 +377,7 @@ export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {})
     const window = `${String(WINDOW_MS / 1000)} s window after cold sync + ${String(SETTLE_MS / 1000)} s, refreshInterval ${String(REFRESH_S)} s, N=${String(n)} ES over ${String(keys)} keys`;
     rows.push(
       { name: `steady: API writes in ${String(WINDOW_MS / 1000)} s (${String(n)} ES)`, unit: "requests", kseal: sK.writes, peer: sE.writes, peerName, lowerIsBetter: true,
-        note: `${window}; mutating requests on secrets, externalsecrets, externalsecrets/status from apiserver_request_total (target kseal 0)` },
+        note: `${window}; mutating requests on secrets, externalsecrets, externalsecrets/status from apiserver_request_total (kseal: ${sK.writesBy}; ESO: ${sE.writesBy}); target kseal 0` },
       { name: `steady: controller RSS (${String(n)} ES)`, unit: "MB", kseal: sK.rssMb, peer: sE.rssMb, peerName, lowerIsBetter: true,
         note: `VmRSS at the window's end (peak VmHWM: kseal ${fmt(sK.hwmMb)} MB, ESO ${fmt(sE.hwmMb)} MB); target kseal ≤ 150 MB` },
       { name: `steady: controller CPU in ${String(WINDOW_MS / 1000)} s (${String(n)} ES)`, unit: "CPU s", kseal: sK.cpuSeconds, peer: sE.cpuSeconds, peerName, lowerIsBetter: true },
