@@ -25,6 +25,24 @@ function commentLines(text: string | null | undefined, inline = false): Comment[
 interface Ctx {
   readonly doc: Document.Parsed;
   readonly limits: Limits;
+  /** Nodes decoded, and how many of them through an alias (go-yaml's excessive-aliasing guard). */
+  readonly counts: { decoded: number; aliased: number; aliasDepth: number };
+}
+
+/** go-yaml v3's allowed share of alias-expanded nodes, which sops inherits (billion laughs). */
+function allowedAliasRatio(decoded: number): number {
+  if (decoded <= 400_000) return 0.99;
+  if (decoded >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decoded - 400_000) / 3_600_000);
+}
+
+function countNode(ctx: Ctx): void {
+  const c = ctx.counts;
+  c.decoded++;
+  if (c.aliasDepth > 0) c.aliased++;
+  if (c.aliased > 100 && c.decoded > 1000 && c.aliased / c.decoded > allowedAliasRatio(c.decoded)) {
+    throw sopsError(SopsCode.Limit, "the YAML document contains excessive aliasing");
+  }
 }
 
 function scalarText(v: unknown): string {
@@ -53,7 +71,15 @@ function scalarValue(n: Scalar): Value {
 
 function toValue(node: unknown, ctx: Ctx, depth: number): Value {
   checkDepth(depth, ctx.limits);
-  if (isAlias(node)) return toValue(node.resolve(ctx.doc), ctx, depth + 1);
+  countNode(ctx);
+  if (isAlias(node)) {
+    ctx.counts.aliasDepth++;
+    try {
+      return toValue(node.resolve(ctx.doc), ctx, depth + 1);
+    } finally {
+      ctx.counts.aliasDepth--;
+    }
+  }
   if (isScalar(node)) return scalarValue(node);
   if (isMap(node)) return toMapping(node, ctx, depth, false);
   if (isSeq(node)) return toSequence(node, ctx, depth);
@@ -109,7 +135,7 @@ export function parseYaml(text: string, limits: Limits): Branches {
       const line = err.linePos?.[0].line ?? 0;
       throw sopsError(SopsCode.Parse, `invalid YAML (${err.code}) at line ${line}`, { line });
     }
-    const ctx: Ctx = { doc, limits };
+    const ctx: Ctx = { doc, limits, counts: { decoded: 0, aliased: 0, aliasDepth: 0 } };
     const contents = doc.contents as YNode | null;
     const head = [...commentLines(doc.commentBefore), ...commentLines(contents?.commentBefore)];
     let m: Mapping;
