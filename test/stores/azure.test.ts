@@ -21,6 +21,7 @@ import {
 } from "../../src/stores/azure/index.ts";
 import { azureCredential } from "../../src/stores/azure/sdk.ts";
 import { isKsealError, type KsealError } from "../../src/errors.ts";
+import { getProvider, providerKeyOf } from "../../src/stores/registry.ts";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const texts = (m: Record<string, Uint8Array>): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, text(v)]));
@@ -389,6 +390,15 @@ describe("azurekv error mapping", () => {
 });
 
 describe("azurekv provider", () => {
+  it("is registered under spec.provider.azurekv and loaded lazily", async () => {
+    expect(providerKeyOf({ azurekv: spSecret })).toBe("azurekv");
+    const p = await getProvider("azurekv");
+    expect(p.key).toBe("azurekv");
+    expect(() => {
+      p.validateSpec(spSecret);
+    }).not.toThrow();
+  });
+
   const ctx = (providerSpec: unknown, values: Record<string, string>): StoreContext => ({
     storeKind: "SecretStore",
     storeName: "st",
