@@ -37,7 +37,7 @@ import {
   sopsMetrics,
   sopsSecretReconciler,
 } from "./sopssecret/controller.ts";
-import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore } from "./externalsecret/index.ts";
+import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore, TargetIndex } from "./externalsecret/index.ts";
 import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
 import { RolloutController } from "./rollout/controller.ts";
 
@@ -288,6 +288,11 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const stores = new Informer<KubeObject>({ name: "secretstores", source: httpSource(http, SECRET_STORES, { namespace: flags.watchNamespace }), log });
     const clusterStores = new Informer<KubeObject>({ name: "clustersecretstores", source: httpSource(http, CLUSTER_SECRET_STORES), log });
     informers.push(informer, stores, clusterStores);
+    // Secrets without owner reference (Orphan, Merge, CreateOrMerge) find their writers by target name.
+    const targets = new TargetIndex();
+    informer.onChange((c) => {
+      targets.apply(c);
+    });
     // A store edit or status change brings back every ExternalSecret that reads from it.
     const esForStore = (ref: string): string[] => informer.list().filter((es) => storeRefOf(es) === ref).map((es) => objectKey(es.metadata?.namespace, es.metadata?.name ?? ""));
     addController({
@@ -296,7 +301,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileExternalSecret(object, deps)),
       secondary: [
         // Drift: a managed Secret edited or deleted brings its ExternalSecret back at once.
-        { informer: secretsMeta, toKeys: (c) => (c.initial ? [] : ownerKeys("ExternalSecret")(c)) },
+        { informer: secretsMeta, toKeys: (c) => (c.initial ? [] : [...new Set([...ownerKeys("ExternalSecret")(c), ...targets.keysForSecret(c)])]) },
         { informer: stores, toKeys: (c) => (c.initial ? [] : esForStore(`SecretStore/${c.object.metadata?.namespace ?? ""}/${c.object.metadata?.name ?? ""}`)) },
         { informer: clusterStores, toKeys: (c) => (c.initial ? [] : esForStore(`ClusterSecretStore/${c.object.metadata?.name ?? ""}`)) },
       ],

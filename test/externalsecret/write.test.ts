@@ -74,6 +74,9 @@ describe("planWrite by creationPolicy", () => {
     if (p.kind !== "update") return;
     expect(Object.keys(p.secret.data).sort()).toEqual(["k", "other"]);
     expect(p.secret.labels.team).toBe("x");
+    // ESO labels a merged Secret as managed too (no created-by: it is not ours to delete).
+    expect(p.secret.labels["reconcile.external-secrets.io/managed"]).toBe("true");
+    expect(p.secret.labels["reconcile.external-secrets.io/created-by"]).toBeUndefined();
     expect(p.secret.ownerReference).toBeUndefined();
   });
   it("CreateOrMerge: creates when missing, merges when present", () => {

@@ -115,7 +115,8 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
 /**
  * Whether to fetch from the store now, and when to come back.
  * - a spec/annotation change (or no sync yet) always syncs, as does a Secret that drifted or vanished
- *   (unless creationPolicy None/Merge make the Secret someone else's);
+ *   — except under creationPolicy None (kseal writes nothing) and Orphan, where ESO's isSecretValid
+ *   holds any existing or deleted Secret valid until the next refresh;
  * - `CreatedOnce` never refreshes after the first sync; `OnChange` only on changes;
  * - `Periodic` (default) refreshes when `refreshInterval` elapsed (0 = never) or, with the kseal
  *   extension `refreshSchedule`, when the cron fired since the last refresh;
@@ -143,7 +144,7 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number): R
 
   if (synced === undefined || synced === "" || Number.isNaN(last)) return decide(true, "never-synced", nextDueAfterSync(es, now));
   if (synced !== resourceVersionOf(es)) return decide(true, "spec-changed", nextDueAfterSync(es, now));
-  const repairable = es.spec.target.creationPolicy !== "None";
+  const repairable = es.spec.target.creationPolicy !== "None" && es.spec.target.creationPolicy !== "Orphan";
   if (!intact && repairable) return decide(true, "secret-drifted", nextDueAfterSync(es, now));
   if (policy === "CreatedOnce") return decide(false, "created-once", undefined);
   if (policy === "OnChange") return decide(false, "not-due", undefined);
@@ -487,10 +488,10 @@ export function planWrite(
   const keys = Object.keys(t.data).sort();
   const labels: Record<string, string> = { ...(mergeInto ? observed?.labels : {}), ...t.labels };
   const annotations: Record<string, string> = { ...(mergeInto ? observed?.annotations : {}), ...t.annotations };
-  if (!mergeInto) {
-    labels[LABEL_MANAGED] = "true";
-    if (policy === "Owner") labels[LABEL_OWNER] = ownerLabel(es);
-  }
+  // As ESO: every Secret an ExternalSecret writes carries the managed label, a merged one too (it is
+  // how a change to a Secret without owner reference finds its ExternalSecret, targets.ts).
+  labels[LABEL_MANAGED] = "true";
+  if (!mergeInto && policy === "Owner") labels[LABEL_OWNER] = ownerLabel(es);
   const previousKeys = observed === undefined ? [] : (managedKeysOf(observed) ?? []);
   const data: Record<string, Uint8Array> = mergeInto && observed !== undefined ? { ...observed.data } : {};
   if (mergeInto) for (const k of previousKeys) if (!(k in t.data)) Reflect.deleteProperty(data, k);
