@@ -44,7 +44,7 @@ beforeAll(async () => {
   await createEs("orphan", { creationPolicy: "Orphan" });
   op = await startOperator({ namespace: ns.name, args: ["--controllers=externalsecret"] });
   await waitFor("both Secrets synced", async () => {
-    const [m, o] = await Promise.all([secretText("shared"), secretText("orphan").catch(() => ({}))]);
+    const [m, o] = await Promise.all([secretText("shared"), secretText("orphan").catch((): Record<string, string> => ({}))]);
     return m.token === "t0ken" && o.token === "t0ken" ? true : undefined;
   }, 60_000);
 }, 120_000);
