@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KsealError } from "../../../src/errors.ts";
+import { allowPlainHttp } from "../kubeconfig.ts";
 
 export interface KubeTarget {
   readonly kubeconfig?: string;
@@ -51,6 +52,7 @@ export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
     if (e instanceof KsealError) throw e;
     throw new KsealError("KUBE_CONFIG_MISSING", "cannot load the kubeconfig", { cause: e });
   }
+  allowPlainHttp(kc);
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new KsealError("KUBE_CONFIG_MISSING", "no kubeconfig cluster is selected");
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";

@@ -326,7 +326,8 @@ async function fetchRecipients(url: string): Promise<string[]> {
 async function clusterRecipients(kubeconfig: string, namespace: string): Promise<string[]> {
   const { loadKubeConfig, makeClients, isNotFound } = await import("../../../src/kube/client.ts");
   const { AGE_RECIPIENTS_CONFIGMAP } = await import("../../../src/sops/sopssecret.ts");
-  const { core } = makeClients(loadKubeConfig({ kubeconfig }));
+  const { allowPlainHttp } = await import("../kubeconfig.ts");
+  const { core } = makeClients(allowPlainHttp(loadKubeConfig({ kubeconfig })));
   try {
     const cm = await core.readNamespacedConfigMap({ namespace, name: AGE_RECIPIENTS_CONFIGMAP });
     return (cm.data?.recipients ?? "").split(/\s+/).filter((r) => /^age1[0-9a-z]+$/.test(r));
