@@ -1,0 +1,28 @@
+// The SopsSecret bad-input corpus against one real kseal-operator: every case refused with a
+// reason of its own, no Secret changed or created, no plaintext leaked.
+import { encryptFile, generateAgeKey } from "../../src/sops/index.ts";
+import { waitFor } from "../peers/process.ts";
+import { badInputSuite, secretText } from "./bench.ts";
+import { SOPS_CASES, type SopsCtx } from "./corpus-sopssecret.ts";
+
+badInputSuite<SopsCtx>({
+  title: "bad SopsSecrets (real kseal-operator, real API server)",
+  file: import.meta.filename,
+  crds: ["kseal.dev_sopssecrets.yaml"],
+  controllers: "sopssecret",
+  cases: SOPS_CASES,
+  setup: async ({ kube, ns, op }) => {
+    const recipient = await waitFor("the cluster's age recipient", async () => {
+      const res = await fetch(`${op.apiUrl}/v1/age-recipients`);
+      return res.status === 200 ? ((await res.json()) as { recipients: string[] }).recipients[0] : undefined;
+    }, 60_000);
+    // Positive control: a good document syncs, so the corpus's failures are the inputs' fault.
+    const doc = await encryptFile(Buffer.from("v: control-value\n"), { inputFormat: "yaml", keyGroups: [[recipient]], now: new Date() });
+    await kube.custom.createNamespacedCustomObject({
+      group: "kseal.dev", version: "v1alpha1", plural: "sopssecrets", namespace: ns,
+      body: { apiVersion: "kseal.dev/v1alpha1", kind: "SopsSecret", metadata: { name: "control", namespace: ns }, spec: { sops: Buffer.from(doc).toString("utf8") } },
+    });
+    await waitFor("the control Secret", async () => (await secretText(kube, ns, "control"))?.v === "control-value", 60_000);
+    return { recipient, otherRecipient: (await generateAgeKey()).recipient };
+  },
+});
