@@ -5,7 +5,8 @@
  */
 import type { KeyObject } from "node:crypto";
 import { KsealError } from "../errors.ts";
-import { renderTemplateBytes } from "../template/index.ts";
+import { createRequire } from "node:module";
+import type * as Template from "../template/index.ts";
 import { decryptFailed, defaultRng, hybridDecrypt, hybridEncrypt, type Rng } from "./hybrid.ts";
 import type { KeyRing } from "./keys.ts";
 import { encryptionLabel, scopeFromAnnotations, withScopeAnnotations, type SealingScope } from "./scope.ts";
@@ -57,7 +58,19 @@ const SERVER_SIDE = ["selfLink", "uid", "resourceVersion", "generation", "creati
 export type TemplateRenderer = (source: string, data: Readonly<Record<string, Uint8Array>>) => Uint8Array;
 
 /** kseal's template engine with Sealed Secrets' function set (sprig minus env/expandenv/getHostByName). */
-export const sealedSecretsRenderer: TemplateRenderer = (source, data) => renderTemplateBytes(source, data, { funcs: "sealed-secrets" });
+export const sealedSecretsRenderer: TemplateRenderer = (source, data) => templateEngine().renderTemplateBytes(source, data, { funcs: "sealed-secrets" });
+
+let template: typeof Template | undefined;
+/**
+ * The template engine, loaded on the first render: sealing never renders, and the engine (sprig and
+ * its helpers) is the largest part of `kseal seal`'s start-up otherwise. Loaded in whichever
+ * extension this build runs (.ts sources or tsc's .js).
+ */
+function templateEngine(): typeof Template {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  template ??= createRequire(import.meta.url)(`../template/index${ext}`) as typeof Template;
+  return template;
+}
 
 export interface SealOptions {
   readonly publicKey: KeyObject;
@@ -241,6 +254,13 @@ export function buildSecret(ss: SealedSecret, opened: OpenedSealedSecret, option
   const name = ss.metadata.name ?? "";
   const namespace = ss.metadata.namespace ?? "";
   const template = ss.spec.template ?? {};
+  // A SealedSecret read from a file (CLI) has no CRD schema behind it: check the shapes used here.
+  if (!isMap(template)) throw new KsealError("SEALING_INVALID", "spec.template is not a map");
+  for (const field of ["metadata", "data"] as const) {
+    if (template[field] !== undefined && template[field] !== null && !isMap(template[field])) {
+      throw new KsealError("SEALING_INVALID", `spec.template.${field} is not a map`);
+    }
+  }
   let secret: Secret;
   if (opened.kind === "items") {
     const data = new Map(opened.items);
@@ -292,6 +312,10 @@ export function buildSecret(ss: SealedSecret, opened: OpenedSealedSecret, option
 export function unsealSealedSecret(ss: SealedSecret, ring: KeyRing, options: UnsealOptions = {}): Secret {
   const opened = openSealedSecret(ss, ring, options.acceptV1Data === undefined ? {} : { acceptV1Data: options.acceptV1Data });
   return buildSecret(ss, opened, options.render === undefined ? {} : { render: options.render });
+}
+
+function isMap(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function omit<T>(obj: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
