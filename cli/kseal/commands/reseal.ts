@@ -191,9 +191,13 @@ function resealObject(ss: SealedSecret, ring: KeyRing, target: Target): { path: 
   return changes;
 }
 
+function isMapValue(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 function isSealedSecret(o: unknown): o is SealedSecret {
   const s = o as Partial<SealedSecret> | null;
-  return typeof o === "object" && s !== null && s.kind === "SealedSecret" && typeof s.apiVersion === "string" && s.apiVersion.startsWith("bitnami.com/") && typeof s.spec === "object";
+  return typeof o === "object" && s !== null && s.kind === "SealedSecret" && typeof s.apiVersion === "string" && s.apiVersion.startsWith("bitnami.com/") && isMapValue(s.spec);
 }
 
 /** true: rewritten; false: SealedSecrets found, all current; null: no SealedSecret in the file. */

@@ -241,9 +241,13 @@ function asSecret(o: unknown): Secret {
   return { ...s, metadata: s.metadata ?? {} };
 }
 
+function isMap(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 function asSealedSecret(o: unknown): SealedSecret {
   const s = o as Partial<SealedSecret>;
-  if (typeof o !== "object" || o === null || s.kind !== "SealedSecret" || typeof s.spec !== "object") {
+  if (typeof o !== "object" || o === null || s.kind !== "SealedSecret" || !isMap(s.spec)) {
     throw new KsealError("SEALING_NOT_A_SEALED_SECRET", "the input is not a SealedSecret");
   }
   return { ...(s as SealedSecret), metadata: s.metadata ?? {} };
