@@ -47,10 +47,12 @@ export interface EsObject {
   };
 }
 
-export async function harness(kube: TestKube, file: string): Promise<Harness> {
+/** `extra` wires more providers by key (e.g. a Vault provider) beside fake and kubernetes. */
+export async function harness(kube: TestKube, file: string, extra: Readonly<Record<string, Provider>> = {}): Promise<Harness> {
   await installEsoCrds(kube);
   const ns = await createNamespace(kube, file);
   const clusterStores: string[] = [];
+  const wired = (key: string): Promise<Provider> => (Object.hasOwn(extra, key) && extra[key] !== undefined ? Promise.resolve(extra[key]) : providers(key));
   const events: Harness["events"] = [];
   const h: Harness = {
     ns: ns.name,
@@ -65,7 +67,7 @@ export async function harness(kube: TestKube, file: string): Promise<Harness> {
         kind === "SecretStore"
           ? await kube.custom.getNamespacedCustomObject({ ...G, namespace: ns.name, plural: "secretstores", name })
           : await kube.custom.getClusterCustomObject({ ...G, plural: "clustersecretstores", name });
-      return reconcileStore(raw, { reads: deps.storeReads, providers, controllerClass: "", now: () => h.now, status: deps.storeStatus, recheckMs: 300_000 });
+      return reconcileStore(raw, { reads: deps.storeReads, providers: wired, controllerClass: "", now: () => h.now, status: deps.storeStatus, recheckMs: 300_000 });
     },
     async createEs(name, spec, metadata = {}, namespace = ns.name) {
       await kube.custom.createNamespacedCustomObject({
@@ -117,7 +119,7 @@ export async function harness(kube: TestKube, file: string): Promise<Harness> {
   const deps = kubeEsDeps({
     kc: kube.kc,
     operatorNamespace: ns.name,
-    providers,
+    providers: wired,
     now: () => h.now,
     events: { record: (_es, type, reason, note) => events.push({ type, reason, note }) },
   });
