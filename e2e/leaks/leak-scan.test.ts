@@ -74,12 +74,18 @@ const C = {
   cliBadYaml: newCanary("cli/seal-bad-yaml"),
   cliSopsMac: newCanary("cli/sops-broken-mac"),
   cliSopsKey: newCanary("cli/sops-wrong-key"),
+  cliSopsEncYaml: newCanary("cli/sops-encrypt-bad-yaml"),
+  cliTemplate: newCanary("cli/template-render-failing"),
+  cliTemplateData: newCanary("cli/template-render-bad-data"),
+  css: newCanary("openbao-cluster-store/data"),
+  ssTemplate: newCanary("sealed/failing-template"),
 };
 const all: Canary[] = Object.values(C);
 let baoToken: Canary; // a credential is a secret too: the store's OpenBao token
 let ns: { name: string; remove: () => Promise<void> };
 let op: RunningOperatorProcess | undefined;
 const cliOutputs: { source: string; text: string }[] = [];
+const clusterStore = `${prefix}-css`;
 
 async function secretData(name: string): Promise<Record<string, string> | undefined> {
   const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
@@ -87,9 +93,9 @@ async function secretData(name: string): Promise<Record<string, string> | undefi
   return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
 }
 
-async function condition(plural: string, group: { group: string; version: string }, name: string, type: string): Promise<{ status: string; reason?: string } | undefined> {
+async function condition(plural: string, group: { group: string; version: string }, name: string, type: string): Promise<{ status: string; reason?: string; message?: string } | undefined> {
   const o = (await kube.custom.getNamespacedCustomObject({ ...group, plural, namespace: ns.name, name })) as {
-    status?: { conditions?: { type: string; status: string; reason?: string }[] };
+    status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
   };
   return o.status?.conditions?.find((c) => c.type === type);
 }
@@ -106,6 +112,18 @@ async function createStore(name: string, provider: Record<string, unknown>): Pro
     ...es, plural: "secretstores", namespace: ns.name,
     body: { apiVersion: "external-secrets.io/v1", kind: "SecretStore", metadata: { name }, spec: { provider } },
   });
+}
+
+/** The operator's state for a failure report: exit code and the `msg` of its last log lines (never their fields). */
+function operatorState(): string {
+  const msgs = (op?.lines ?? []).slice(-15).map((l) => {
+    try {
+      return String((JSON.parse(l) as { msg?: unknown }).msg);
+    } catch {
+      return "(not JSON)";
+    }
+  });
+  return `operator exit code ${String(op?.child.exitCode ?? "none (running)")}, last messages: ${msgs.join(" | ")}`;
 }
 
 function secretJson(name: string, data: Record<string, string>): string {
@@ -167,6 +185,7 @@ beforeAll(async () => {
   await putKubernetesRole(peers.vault, { name: "app", serviceAccounts: ["app-reader"], namespaces: [ns.name], policies: [prefix], mount });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: C.baoDb.value } });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/app`, { data: { api_key: C.baoApp.value } });
+  await baoApi(peers.vault, "POST", `secret/data/${prefix}/ces`, { data: { v: C.css.value } });
   for (const [k, c] of [["json", C.tmplJson], ["field", C.tmplField], ["pkcs", C.tmplPkcs], ["jwk", C.tmplJwk], ["decode", C.decode]] as const) {
     await baoApi(peers.vault, "POST", `secret/data/${prefix}/t-${k}`, { data: { v: c.value } });
   }
@@ -196,6 +215,13 @@ beforeAll(async () => {
     },
   });
   await createStore("gcp", { gcpsm: { projectID: peers.gcp.projectId } });
+  await kube.custom.createClusterCustomObject({
+    ...es, plural: "clustersecretstores",
+    body: {
+      apiVersion: "external-secrets.io/v1", kind: "ClusterSecretStore", metadata: { name: clusterStore },
+      spec: { provider: { vault: { server: peers.vault.addr, path: "secret", version: "v2", auth: { tokenSecretRef: { name: "bao-cred", key: "token", namespace: ns.name } } } } },
+    },
+  });
   await apps.createNamespacedDeployment({
     namespace: ns.name,
     body: {
@@ -207,7 +233,7 @@ beforeAll(async () => {
     },
   });
   op = await startOperator({
-    namespace: ns.name, args: ["--restart-debounce=1s"],
+    namespace: ns.name, args: ["--restart-debounce=1s", "--log-level=trace"],
     env: { AWS_ENDPOINT_URL: peers.aws.endpoint, GCP_SM_ENDPOINT: peers.gcp.endpoint },
   });
 }, 240_000);
@@ -215,6 +241,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await op?.stop();
   await rbac.deleteClusterRoleBinding({ name: `kseal-${prefix}-reviewer` }).catch(() => undefined);
+  await kube.custom.deleteClusterCustomObject({ ...es, plural: "clustersecretstores", name: clusterStore }).catch(() => undefined);
   await ns.remove();
 });
 
@@ -245,6 +272,11 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
       data: [{ secretKey: "v", remoteRef: { key: `${prefix}/doomed` } }],
     });
     await createEs("gcp", { secretStoreRef: { name: "gcp", kind: "SecretStore" }, dataFrom: [{ extract: { key: `${prefix}-gcp` } }] });
+    // Through the ClusterSecretStore. (ClusterExternalSecrets are reconciled only by an operator
+    // watching every namespace, as ESO does, which a test sharing the API server cannot run.)
+    await createEs("from-css", {
+      secretStoreRef: { name: clusterStore, kind: "ClusterSecretStore" }, data: [{ secretKey: "v", remoteRef: { key: `${prefix}/ces`, property: "v" } }],
+    });
     // ExternalSecrets: error paths, each after the value was read.
     const failing: [string, Record<string, unknown>][] = [
       ["t-json", { template: "{{ .v | mustFromJson }}" }],
@@ -270,7 +302,9 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     const pem = await waitFor("the sealing certificate", async () => {
       const res = await fetch(`${op?.apiUrl ?? ""}/v1/cert.pem`);
       return res.status === 200 ? res.text() : undefined;
-    }, 90_000);
+    }, 90_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}; ${operatorState()}`);
+    });
     const certFile = join(dir, "cert.pem");
     writeFileSync(certFile, pem);
     const sealedByKseal = await cli("seal good", ["--cert", certFile, "-o", "json"], secretJson("ss-kseal", { pw: C.ssKseal.value }));
@@ -286,6 +320,11 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     wrongScope.metadata.name = "ss-wrong-scope";
     if (wrongScope.spec.template?.metadata !== undefined) wrongScope.spec.template.metadata.name = "ss-wrong-scope";
     await kube.custom.createNamespacedCustomObject({ ...ssGroup, namespace: ns.name, body: wrongScope });
+    const withTemplate = JSON.parse((await cli("seal with template", ["--cert", certFile, "-o", "json"], secretJson("ss-template", { pw: C.ssTemplate.value }))).stdout) as {
+      spec: { template?: Record<string, unknown> };
+    };
+    withTemplate.spec.template = { ...(withTemplate.spec.template ?? {}), data: { out: "{{ .pw.nothere }}" } };
+    await kube.custom.createNamespacedCustomObject({ ...ssGroup, namespace: ns.name, body: withTemplate });
     const toTamper = await cli("seal tampered", ["--cert", certFile, "-o", "json"], secretJson("ss-tampered", { pw: C.ssTampered.value }));
     await kube.custom.createNamespacedCustomObject({ ...ssGroup, namespace: ns.name, body: JSON.parse(toTamper.stdout) as object });
 
@@ -325,11 +364,22 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     expect(keyRun.code).toBe(1);
     cliOutputs.push({ source: "cli sops decrypt wrong key stdout", text: keyRun.stdout });
 
+    const badYamlFile = join(dir, "bad.yaml");
+    writeFileSync(badYamlFile, `password: ${C.cliSopsEncYaml.value}\n  - [unbalanced: {\n`);
+    expect((await cli("sops encrypt invalid yaml", ["sops", "encrypt", "--age", mine.recipient, badYamlFile])).code).not.toBe(0);
+    const dataFile = join(dir, "data.yaml");
+    writeFileSync(dataFile, `pw: ${JSON.stringify(C.cliTemplate.value)}\n`);
+    const tplFile = join(dir, "failing.tpl");
+    writeFileSync(tplFile, "{{ .pw | mustFromJson }}");
+    expect((await cli("template render failing", ["template", "render", "--data", dataFile, tplFile])).code).not.toBe(0);
+    const badDataFile = join(dir, "bad-data.yaml");
+    writeFileSync(badDataFile, `pw: ${C.cliTemplateData.value}\n  - [unbalanced: {\n`);
+    expect((await cli("template render bad data", ["template", "render", "--data", badDataFile, tplFile])).code).not.toBe(0);
+
     // The good paths deliver: the canaries really flowed through the operator.
     const wait = (what: string, name: string, pred: (d: Record<string, string>) => boolean): Promise<unknown> =>
       waitFor(what, async () => { const d = await secretData(name); return d !== undefined && pred(d) ? true : undefined; }, 90_000).catch((e: unknown) => {
-        // Only the log tail's shape is useful here; the scan below reports any canary in it.
-        throw new Error(`${String(e)} (operator log: ${String(op?.lines.length ?? 0)} lines)`);
+        throw new Error(`${String(e)}; ${operatorState()}`);
       });
     await wait("OpenBao token-auth Secret", "db", (d) => d.PASSWORD === C.baoDb.value && d.DSN === `postgres://app:${C.baoDb.value}@db/app`);
     await wait("OpenBao kubernetes-auth Secret", "k8s-extract", (d) => d.api_key === C.baoApp.value);
@@ -340,6 +390,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     await wait("kubeseal-sealed Secret", "ss-kubeseal", (d) => d.pw === C.ssKubeseal.value);
     await wait("to-be-tampered Secret", "ss-tampered", (d) => d.pw === C.ssTampered.value);
     await wait("SOPS Secret", "sops-good", (d) => d.password === C.sopsGood.value);
+    await wait("ClusterSecretStore Secret", "from-css", (d) => d.v === C.css.value);
 
     // Rotation, remote deletion, tampering.
     await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: C.baoDbRotated.value } });
@@ -356,18 +407,42 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
       (await apps.readNamespacedDeployment({ namespace: ns.name, name: "api" })).spec?.template.metadata?.annotations?.["kseal.dev/restartedAt"], 30_000);
 
     // The error paths were taken (not merely pending): each reports its failure.
-    const esRefused = ["t-json", "t-field", "t-pkcs", "t-jwk", "t-decode", "aws-extract-plain", "aws-property-plain"];
-    for (const name of esRefused) {
-      await waitFor(`ExternalSecret ${name} refused`, async () => {
-        const c = await condition("externalsecrets", es, name, "Ready");
-        return c?.status === "False" ? c : undefined;
+    // The error paths were taken after the value was read, each with its own message.
+    const tpl = (fn: string, why: string): string => `template data "out" failed: template: 1:9: error calling ${fn}: ${why}`;
+    const esRefused: [string, string][] = [
+      ["t-json", tpl("mustFromJson", "invalid JSON")],
+      ["t-field", 'template data "out" failed: template: 1:4: can\'t evaluate field nothere in type string'],
+      ["t-pkcs", tpl("pkcs12key", "unable to decode pkcs12 with password: pkcs12: decryption or MAC verification failed")],
+      ["t-jwk", tpl("jwkPublicKeyPem", "failed to parse JWK")],
+      ["t-decode", 'value of "v" is not valid base64'],
+      ["aws-extract-plain", `secret "${prefix}/plain" of store "aws" is not JSON`],
+      ["aws-property-plain", `secret "${prefix}/plain" of store "aws" is not JSON`],
+    ];
+    for (const [name, message] of esRefused) {
+      const c = await waitFor(`ExternalSecret ${name} refused`, async () => {
+        const got = await condition("externalsecrets", es, name, "Ready");
+        return got?.status === "False" ? got : undefined;
       }, 60_000);
+      expect(c, name).toMatchObject({ reason: "SecretSyncedError", message });
       expect(await secretData(name), name).toBeUndefined();
     }
-    for (const name of ["ss-wrong-scope", "ss-tampered"]) {
+    for (const name of ["ss-wrong-scope", "ss-tampered", "ss-template"]) {
       await waitFor(`SealedSecret ${name} refused`, async () => ((await condition("sealedsecrets", ssGroup, name, "Synced"))?.status === "False" ? true : undefined), 60_000);
     }
     expect(await secretData("ss-wrong-scope")).toBeUndefined();
+    expect(await secretData("ss-template")).toBeUndefined();
+    // The operator's HTTP API on the refused blobs: verify (rate limit 2/s) and rotate.
+    // (verify unseals fully, as Bitnami's does: a failing template is refused there too.)
+    for (const [name, path, status] of [
+      ["ss-wrong-scope", "verify", 409], ["ss-tampered", "verify", 409], ["ss-tampered", "rotate", 500], ["ss-template", "verify", 409],
+    ] as const) {
+      const body = (await kube.custom.getNamespacedCustomObject({ ...ssGroup, namespace: ns.name, name })) as object;
+      await new Promise((r) => setTimeout(r, 1100));
+      const res = await fetch(`${op?.apiUrl ?? ""}/v1/${path}`, { method: "POST", body: JSON.stringify(body) });
+      const text = await res.text();
+      expect(res.status, `${path} ${name}`).toBe(status);
+      cliOutputs.push({ source: `api /v1/${path} ${name}`, text });
+    }
     expect((await secretData("ss-tampered"))?.pw).toBe(C.ssTampered.value); // the old Secret stays
     for (const [name, reason] of [["sops-wrong-key", "NoUsableKey"], ["sops-bad-mac", "MacMismatch"]] as const) {
       const c = await waitFor(`SopsSecret ${name} refused`, async () => {
