@@ -450,6 +450,11 @@ export class KubeHttp {
       if (options.signal?.aborted === true) return;
       throw e instanceof KsealError ? e : new KsealError("KUBE_WATCH_BROKEN", `watch of ${r.plural} broke`, { cause: e });
     } finally {
+      // Destroying a body the server has not finished makes undici emit an abort error, which the
+      // (already closed) line reader re-emits with nobody listening: an unheard 'error' event ends
+      // the process. The watch's outcome is already decided here, so the error is not news.
+      lines.on("error", () => undefined);
+      body.on("error", () => undefined);
       body.destroy();
     }
   }
