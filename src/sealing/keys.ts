@@ -15,7 +15,8 @@
  * Kubernetes I/O stays behind {@link KeySecretPort}; everything else here is pure.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
-import forge from "node-forge";
+import { createRequire } from "node:module";
+import type Forge from "node-forge";
 import { KsealError } from "../errors.ts";
 import type { Secret } from "./types.ts";
 
@@ -67,11 +68,22 @@ export function generateSealingKey(options: GenerateKeyOptions): GeneratedKey {
   return { privateKeyPem, certificatePem };
 }
 
+/**
+ * node-forge, loaded on first use: only key generation needs it, and its ~40 CommonJS files cost
+ * every `kseal seal` start-up otherwise.
+ */
+let forgeModule: typeof Forge | undefined;
+function loadForge(): typeof Forge {
+  forgeModule ??= createRequire(import.meta.url)("node-forge") as typeof Forge;
+  return forgeModule;
+}
+
 /** A self-signed certificate for an RSA private key (PEM). */
 export function selfSignedCertificate(
   privateKeyPem: string,
   options: { now: Date; commonName: string; validityMs: number },
 ): string {
+  const forge = loadForge();
   const key = forge.pki.privateKeyFromPem(privateKeyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);

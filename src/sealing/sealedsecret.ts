@@ -5,7 +5,8 @@
  */
 import type { KeyObject } from "node:crypto";
 import { KsealError } from "../errors.ts";
-import { renderTemplateBytes } from "../template/index.ts";
+import { createRequire } from "node:module";
+import type * as Template from "../template/index.ts";
 import { decryptFailed, defaultRng, hybridDecrypt, hybridEncrypt, type Rng } from "./hybrid.ts";
 import type { KeyRing } from "./keys.ts";
 import { encryptionLabel, scopeFromAnnotations, withScopeAnnotations, type SealingScope } from "./scope.ts";
@@ -57,7 +58,19 @@ const SERVER_SIDE = ["selfLink", "uid", "resourceVersion", "generation", "creati
 export type TemplateRenderer = (source: string, data: Readonly<Record<string, Uint8Array>>) => Uint8Array;
 
 /** kseal's template engine with Sealed Secrets' function set (sprig minus env/expandenv/getHostByName). */
-export const sealedSecretsRenderer: TemplateRenderer = (source, data) => renderTemplateBytes(source, data, { funcs: "sealed-secrets" });
+export const sealedSecretsRenderer: TemplateRenderer = (source, data) => templateEngine().renderTemplateBytes(source, data, { funcs: "sealed-secrets" });
+
+let template: typeof Template | undefined;
+/**
+ * The template engine, loaded on the first render: sealing never renders, and the engine (sprig and
+ * its helpers) is the largest part of `kseal seal`'s start-up otherwise. Loaded in whichever
+ * extension this build runs (.ts sources or tsc's .js).
+ */
+function templateEngine(): typeof Template {
+  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  template ??= createRequire(import.meta.url)(`../template/index${ext}`) as typeof Template;
+  return template;
+}
 
 export interface SealOptions {
   readonly publicKey: KeyObject;
