@@ -10,6 +10,7 @@ import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { peerBin } from "../test/peers/process.ts";
 import { benchCli } from "./cli.ts";
+import { benchReseal } from "./reseal.ts";
 import { benchUnseal, unsealCount } from "./unseal.ts";
 import { ROOT, table, type BenchRow } from "./lib.ts";
 
@@ -32,6 +33,7 @@ interface Section {
 const SECTIONS: readonly Section[] = [
   { name: "cli", run: () => benchCli() },
   { name: "unseal", run: (n) => benchUnseal(n) },
+  { name: "reseal", run: () => benchReseal(1000) },
   { name: "externalsecrets", run: async (n) => (await import("./externalsecrets.ts")).benchExternalSecrets(n) },
 ];
 
