@@ -216,20 +216,21 @@ describe("store credentials in another namespace", () => {
     refreshInterval: "1h", secretStoreRef: { name: store, kind }, data: [{ secretKey: "pw", remoteRef: { key: `${prefix}/db`, property: "password" } }],
   });
 
-  // ESO refuses such a store at validation ("namespace should either be empty or match the
-  // namespace of the SecretStore"); kseal ignores the field and reads its own namespace only. Both
-  // keep the other namespace unread — what these cases pin — but kseal's message names the
-  // namespace it looked in rather than the field it ignored (reported to the lead).
+  // As ESO's store validation ("namespace should either be empty or match the namespace of the
+  // SecretStore"), a reference naming another namespace is refused outright, naming the reference,
+  // rather than quietly read from the store's own namespace.
   it.each([
     {
       name: "cross-token", reason: "tokenSecretRef.namespace: the token lives only in the origin namespace",
       auth: (ns: string) => ({ tokenSecretRef: { name: "bao-cred", key: "token", namespace: ns } }),
-      storeMessage: (own: string) => `key "token" of Secret ${own}/bao-cred not found`,
+      storeMessage: (own: string, other: string) =>
+        `SecretStore "cross-token": Secret reference "bao-cred" names namespace "${other}"; a SecretStore may only use Secrets of its own namespace "${own}"`,
     },
     {
       name: "cross-sa", reason: "kubernetes serviceAccountRef.namespace: the service account exists only in the origin namespace",
       auth: (ns: string) => ({ kubernetes: { mountPath: mount, role: "origin", serviceAccountRef: { name: "origin-only", namespace: ns } } }),
-      storeMessage: () => "vault: validation failed",
+      storeMessage: (own: string, other: string) =>
+        `SecretStore "cross-sa": ServiceAccount reference "origin-only" names namespace "${other}"; a SecretStore may only use ServiceAccounts of its own namespace "${own}"`,
     },
   ])("a namespaced SecretStore never reads another namespace: $reason", async ({ name, auth, storeMessage }) => {
     await kube.custom.createNamespacedCustomObject({
@@ -243,7 +244,7 @@ describe("store credentials in another namespace", () => {
       ...es, plural: "externalsecrets", namespace: watched.name,
       body: { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name }, spec: esSpec(name, "SecretStore") },
     });
-    expect(await settled("secretstores", es, name, "Ready")).toMatchObject({ status: "False", reason: "ValidationFailed", message: storeMessage(watched.name) });
+    expect(await settled("secretstores", es, name, "Ready")).toMatchObject({ status: "False", reason: "ValidationFailed", message: storeMessage(watched.name, origin.name) });
     expect(await settled("externalsecrets", es, name, "Ready")).toMatchObject({
       status: "False", reason: "SecretSyncedError", message: `SecretStore "${name}" is not ready: ValidationFailed`,
     });

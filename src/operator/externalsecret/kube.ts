@@ -12,6 +12,7 @@ import {
   type KubeConfig,
 } from "@kubernetes/client-node";
 import { KsealError } from "../../errors.ts";
+import { generate, GENERATOR_GROUP, GENERATOR_VERSION, type GeneratorReadPort } from "../../generators/index.ts";
 import { renderTemplate } from "../../template/index.ts";
 import type { Provider } from "../../stores/contract.ts";
 import { resolveStore, type NamespaceInfo, type StoreReadPort, type StoreStatusPort } from "../secretstore/index.ts";
@@ -98,15 +99,31 @@ export function kubeStoreReadPort(core: CoreV1Api, custom: CustomObjectsApi): St
       throw new KsealError("CONFIGMAP_KEY_NOT_FOUND", `key "${key}" of ConfigMap ${namespace}/${name} not found`, { details });
     },
     async createServiceAccountToken(namespace, name, audiences) {
-      const tr = await core.createNamespacedServiceAccountToken({
+      const tr = await orUndefined(core.createNamespacedServiceAccountToken({
         namespace,
         name,
         body: { spec: { audiences: [...audiences], expirationSeconds: 600 } },
-      });
+      }));
+      if (tr === undefined) {
+        throw new KsealError("STORE_CREDENTIAL_MISSING", `service account ${namespace}/${name} not found`, { details: { namespace, name } });
+      }
       const token = tr.status?.token;
       if (token === undefined || token === "") throw new KsealError("STORE_AUTH_FAILED", `no token issued for service account ${namespace}/${name}`);
       return token;
     },
+  };
+}
+
+/** Generator objects (generators.external-secrets.io/v1alpha1), read on demand; 404 → undefined. */
+export function kubeGeneratorReadPort(custom: CustomObjectsApi): GeneratorReadPort {
+  const g = { group: GENERATOR_GROUP, version: GENERATOR_VERSION };
+  return {
+    read: (plural, namespace, name) =>
+      orUndefined<unknown>(
+        namespace === undefined
+          ? custom.getClusterCustomObject({ ...g, plural, name })
+          : custom.getNamespacedCustomObject({ ...g, namespace, plural, name }),
+      ),
   };
 }
 
@@ -173,6 +190,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
     hmacKey: hmacKeyLoader(core, o.operatorNamespace),
     template: o.template ?? esoTemplateEngine,
     now,
+    generate: (ref, namespace) => generate(ref, namespace, kubeGeneratorReadPort(custom)),
     storeReads,
     storeStatus: kubeStoreStatusPort(custom),
   };

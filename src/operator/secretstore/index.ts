@@ -114,19 +114,37 @@ export function configMapNamespace(store: SecretStore, ref: ConfigMapKeyRef, fal
   return own;
 }
 
+/**
+ * Pure: the namespace a store's credential reference (a Secret or a ServiceAccount) is read from.
+ * A ClusterSecretStore reads the namespace the reference names, else the ExternalSecret's. A
+ * SecretStore reads its own namespace and, as ESO's store validation does, refuses a reference
+ * naming another one rather than quietly reading a same-named object of its own namespace.
+ * Throws KsealError(STORE_INVALID_CONFIG).
+ */
+export function credentialNamespace(store: SecretStore, what: "Secret" | "ServiceAccount", ref: { readonly name: string; readonly namespace?: string | undefined }, fallback: string): string {
+  if (store.kind === "ClusterSecretStore") return ref.namespace ?? fallback;
+  const own = store.metadata.namespace ?? fallback;
+  if (ref.namespace !== undefined && ref.namespace !== "" && ref.namespace !== own) {
+    throw new KsealError(
+      "STORE_INVALID_CONFIG",
+      `${store.kind} "${store.metadata.name}": ${what} reference "${ref.name}" names namespace "${ref.namespace}"; a SecretStore may only use ${what}s of its own namespace "${own}"`,
+      { details: { store: store.metadata.name, [what === "Secret" ? "secret" : "serviceAccount"]: ref.name } },
+    );
+  }
+  return own;
+}
+
 /** The StoreContext a provider gets: credential reads confined as ESO confines them. */
 export function storeContext(store: SecretStore, namespace: string, deps: ResolveDeps): StoreContext {
-  const cluster = store.kind === "ClusterSecretStore";
-  const own = store.metadata.namespace ?? namespace;
   return {
     storeKind: store.kind,
     storeName: store.metadata.name,
     namespace,
     providerSpec: store.spec.provider.spec,
-    readSecretKey: (ref: SecretKeyRef) => deps.reads.readSecretKey(cluster ? (ref.namespace ?? namespace) : own, ref.name, ref.key),
+    readSecretKey: async (ref: SecretKeyRef) => deps.reads.readSecretKey(credentialNamespace(store, "Secret", ref, namespace), ref.name, ref.key),
     readConfigMapKey: async (ref: ConfigMapKeyRef) => deps.reads.readConfigMapKey(configMapNamespace(store, ref, namespace), ref.name, ref.key),
-    createServiceAccountToken: (ref: ServiceAccountRef) =>
-      deps.reads.createServiceAccountToken(cluster ? (ref.namespace ?? namespace) : own, ref.name, ref.audiences ?? []),
+    createServiceAccountToken: async (ref: ServiceAccountRef) =>
+      deps.reads.createServiceAccountToken(credentialNamespace(store, "ServiceAccount", ref, namespace), ref.name, ref.audiences ?? []),
     now: deps.now,
   };
 }
