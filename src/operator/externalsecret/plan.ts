@@ -114,11 +114,8 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
 
 /**
  * Whether to fetch from the store now, and when to come back.
- * - no sync yet always syncs; a spec/annotation change syncs, except (as ESO's shouldRefresh) under
- *   `CreatedOnce` or a `Periodic` refreshInterval of 0 once synced — so an ExternalSecret fed by a
- *   Password generator keeps its value when its labels are edited;
- * - a Secret that drifted or vanished is repaired (regenerating generator values, as ESO does) —
- *   except under creationPolicy None (kseal writes nothing) and Orphan, where ESO's isSecretValid
+ * - a spec/annotation change (or no sync yet) always syncs, as does a Secret that drifted or vanished
+ *   — except under creationPolicy None (kseal writes nothing) and Orphan, where ESO's isSecretValid
  *   holds any existing or deleted Secret valid until the next refresh;
  * - `CreatedOnce` never refreshes after the first sync; `OnChange` only on changes;
  * - `Periodic` (default) refreshes when `refreshInterval` elapsed (0 = never) or, with the kseal
@@ -146,8 +143,7 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number): R
   };
 
   if (synced === undefined || synced === "" || Number.isNaN(last)) return decide(true, "never-synced", nextDueAfterSync(es, now));
-  const fetchOnce = policy === "CreatedOnce" || (periodic && es.spec.refreshSchedule === undefined && es.spec.refreshIntervalMs <= 0);
-  if (synced !== resourceVersionOf(es) && !fetchOnce) return decide(true, "spec-changed", nextDueAfterSync(es, now));
+  if (synced !== resourceVersionOf(es)) return decide(true, "spec-changed", nextDueAfterSync(es, now));
   const repairable = es.spec.target.creationPolicy !== "None" && es.spec.target.creationPolicy !== "Orphan";
   if (!intact && repairable) return decide(true, "secret-drifted", nextDueAfterSync(es, now));
   if (policy === "CreatedOnce") return decide(false, "created-once", undefined);
