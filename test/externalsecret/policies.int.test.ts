@@ -28,8 +28,10 @@ describe("creationPolicy", () => {
 
   it("Merge: a missing Secret is SecretMissing; an existing one gains our keys and keeps its own", async () => {
     await h.createEs("merge", { secretStoreRef: store, target: { name: "existing", creationPolicy: "Merge" }, data });
-    expect((await h.reconcile("merge")).kind).toBe("retry");
-    expect(ready(await h.getEs("merge"))?.reason).toBe("SecretMissing");
+    // ESO: not an error to back off on; Ready=True SecretMissing, back at the next refresh (1h).
+    expect(await h.reconcile("merge")).toEqual({ kind: "ok", requeueAfterMs: 3_600_000 });
+    expect(ready(await h.getEs("merge"))).toEqual({ status: "True", reason: "SecretMissing", message: "secret will not be created due to CreationPolicy=Merge" });
+    expect((await h.getEs("merge")).status?.refreshTime).toBeDefined();
     await kube.core.createNamespacedSecret({ namespace: h.ns, body: { metadata: { name: "existing", labels: { app: "x" } }, stringData: { own: "o" } } });
     await h.patchEs("merge", { metadata: { annotations: { retry: "1" } } });
     await h.reconcile("merge");

@@ -6,7 +6,8 @@
  * A store error never reaches planWrite: the Secret keeps its last good data and Ready=False says
  * why. No Secret write when nothing changed.
  */
-import { KsealError, safeMessage } from "../../errors.ts";
+import { isKsealError, KsealError, safeMessage } from "../../errors.ts";
+import { GeneratorErrorCode } from "../../generators/index.ts";
 import type { Outcome } from "../../kube/outcome.ts";
 import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { SecretNotFoundError, type SecretsClient } from "../../stores/contract.ts";
@@ -29,7 +30,7 @@ import {
   type WritePlan,
 } from "./plan.ts";
 import { nextStatus, type EsStatusPort, type SyncResult } from "./status.ts";
-import type { ExternalSecret, RemoteRefSpec, StoreRef } from "./types.ts";
+import type { ExternalSecret, GeneratorRef, RemoteRefSpec, StoreRef } from "./types.ts";
 
 /** events.k8s.io/v1 through the runtime's recorder; reasons as ESO (Updated, Created, Deleted, UpdateFailed). */
 export interface EventPort {
@@ -48,6 +49,11 @@ export interface EsDeps {
   readonly hmacKey: () => Promise<Uint8Array>;
   readonly template: TemplateEngine;
   readonly now: () => number;
+  /**
+   * `dataFrom[].sourceRef.generatorRef`: reads the generator and generates fresh values (src/generators).
+   * Absent = generators not wired; such an ExternalSecret fails with ES_GENERATOR_UNSUPPORTED.
+   */
+  readonly generate?: (ref: GeneratorRef, namespace: string) => Promise<Record<string, Uint8Array>>;
 }
 
 export const EsErrorCode = {
@@ -56,7 +62,8 @@ export const EsErrorCode = {
 } as const;
 
 function storeRefFor(es: ExternalSecret, item: { readonly sourceRef?: { readonly storeRef?: StoreRef; readonly generatorRef?: unknown } }): StoreRef {
-  if (item.sourceRef?.generatorRef !== undefined) throw new KsealError(EsErrorCode.Generator, "generatorRef is not supported by kseal yet");
+  // ESO ignores (deprecated) data[].sourceRef.generatorRef; kseal says so instead of silently using the store.
+  if (item.sourceRef?.generatorRef !== undefined) throw new KsealError(EsErrorCode.Generator, "generatorRef is supported in dataFrom[] only, not in data[]");
   const ref = item.sourceRef?.storeRef ?? es.spec.secretStoreRef;
   if (ref === undefined) throw new KsealError(EsErrorCode.NoStore, "no secretStoreRef and no sourceRef.storeRef");
   return ref;
@@ -124,6 +131,13 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
     }
     const dataFrom: Fetched<Record<string, Uint8Array>>[] = [];
     for (const item of es.spec.dataFrom) {
+      const gen = item.sourceRef?.generatorRef;
+      if (gen !== undefined) {
+        if (deps.generate === undefined) throw new KsealError(EsErrorCode.Generator, "generatorRef is not wired in this kseal build");
+        // Fresh values on every sync, as ESO (no generator state): refresh policy decides how often.
+        dataFrom.push({ kind: "found", value: await deps.generate(gen, es.metadata.namespace) });
+        continue;
+      }
       const ref = storeRefFor(es, item);
       storeNames.add(ref.name);
       const c = await clientFor(ref);
@@ -149,6 +163,20 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
         ? planWrite(es, { kind: "allGone" }, observed, key)
         : planWrite(es, { kind: "rendered", target: renderTarget(es.spec.target.template, assembled.data, await templateSources(es, deps), deps.template) }, observed, key);
     const gone = assembled.kind === "allGone";
+    if (write.kind === "error" && write.reason === "SecretMissing") {
+      // ESO: a Merge target that does not exist is not an error to retry; Ready=True, reason
+      // SecretMissing, refreshTime set, and the next look is at the next refresh (or a change).
+      return {
+        kind: "done",
+        result: {
+          kind: "synced",
+          reason: "SecretMissing",
+          message: "secret will not be created due to CreationPolicy=Merge",
+          syncedResourceVersion: resourceVersionOf(es),
+          secretName: targetName(es),
+        },
+      };
+    }
     if (write.kind === "error") return { kind: "done", result: { kind: "failed", reason: write.reason, message: write.error.message }, write };
     return {
       kind: "done",
@@ -229,6 +257,13 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
   } catch (e: unknown) {
     const message = safeMessage(e);
     deps.events.record(es, "Warning", "UpdateFailed", message);
+    // A generator kind kseal lacks (or a foreign group) will not start working by retrying: no backoff loop.
+    if (isKsealError(e, GeneratorErrorCode.Unsupported)) {
+      return await finish({ kind: "failed", reason: "SecretSyncedError", message }, undefined).then(
+        () => terminal(e),
+        (statusErr: unknown) => retry(statusErr instanceof Error ? statusErr : new Error("status write failed")),
+      );
+    }
     return await finish({ kind: "failed", reason: "SecretSyncedError", message }, undefined, e instanceof Error ? e : new Error(message)).catch(
       (statusErr: unknown) => retry(statusErr instanceof Error ? statusErr : new Error("status write failed")),
     );

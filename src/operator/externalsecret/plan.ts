@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { KsealError, safeMessage } from "../../errors.ts";
+import { compileUserRegexp } from "../../regex/go.ts";
 import { dataHmac, verifyHmac } from "./hmac.ts";
 import { rewriteMerge } from "./merge.ts";
 import { nextFire, prevFire } from "./schedule.ts";
@@ -114,8 +115,11 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
 
 /**
  * Whether to fetch from the store now, and when to come back.
- * - a spec/annotation change (or no sync yet) always syncs, as does a Secret that drifted or vanished
- *   — except under creationPolicy None (kseal writes nothing) and Orphan, where ESO's isSecretValid
+ * - no sync yet always syncs; a spec/annotation change syncs, except (as ESO's shouldRefresh) under
+ *   `CreatedOnce` or a `Periodic` refreshInterval of 0 once synced — so an ExternalSecret fed by a
+ *   Password generator keeps its value when its labels are edited;
+ * - a Secret that drifted or vanished is repaired (regenerating generator values, as ESO does) —
+ *   except under creationPolicy None (kseal writes nothing) and Orphan, where ESO's isSecretValid
  *   holds any existing or deleted Secret valid until the next refresh;
  * - `CreatedOnce` never refreshes after the first sync; `OnChange` only on changes;
  * - `Periodic` (default) refreshes when `refreshInterval` elapsed (0 = never) or, with the kseal
@@ -143,7 +147,8 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number): R
   };
 
   if (synced === undefined || synced === "" || Number.isNaN(last)) return decide(true, "never-synced", nextDueAfterSync(es, now));
-  if (synced !== resourceVersionOf(es)) return decide(true, "spec-changed", nextDueAfterSync(es, now));
+  const fetchOnce = policy === "CreatedOnce" || (periodic && es.spec.refreshSchedule === undefined && es.spec.refreshIntervalMs <= 0);
+  if (synced !== resourceVersionOf(es) && !fetchOnce) return decide(true, "spec-changed", nextDueAfterSync(es, now));
   const repairable = es.spec.target.creationPolicy !== "None" && es.spec.target.creationPolicy !== "Orphan";
   if (!intact && repairable) return decide(true, "secret-drifted", nextDueAfterSync(es, now));
   if (policy === "CreatedOnce") return decide(false, "created-once", undefined);
@@ -224,11 +229,6 @@ function checkNullBytes(policy: NullBytePolicy, value: Uint8Array, key: string):
   if (policy === "Fail" && value.includes(0)) throw new KsealError(PlanErrorCode.NullByte, `value of "${key}" contains a NUL byte`, { details: { key } });
 }
 
-/** Go's `${1}` / `${name}` replacement syntax in JavaScript's `$1` / `$<name>`. */
-function goReplacement(target: string): string {
-  return target.replace(/\$\{([0-9]+)\}/g, "$$$1").replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, "$$<$1>");
-}
-
 /**
  * ESO's `rewrite`, applied in order: regexp replaces in every key; transform renders a template with
  * `.value` = key; merge combines JSON-object values (merge.ts).
@@ -242,14 +242,9 @@ export function rewriteKeys(rewrites: readonly Rewrite[], map: Readonly<Record<s
     }
     const next: Record<string, Uint8Array> = {};
     if ("regexp" in rw) {
-      let re: RegExp;
-      try {
-        re = new RegExp(rw.regexp.source, "gu");
-      } catch (e: unknown) {
-        throw new KsealError(PlanErrorCode.Rewrite, `rewrite[${i}].regexp.source is not a valid regular expression`, { cause: e });
-      }
-      const target = goReplacement(rw.regexp.target);
-      for (const [k, v] of Object.entries(current)) next[k.replace(re, target)] = v;
+      // Go's regexp.ReplaceAllString, as ESO: RE2 syntax, linear time, `$1`/`${name}` expansion.
+      const re = compileUserRegexp(rw.regexp.source, `rewrite[${i}].regexp.source`, PlanErrorCode.Rewrite);
+      for (const [k, v] of Object.entries(current)) next[re.replaceAll(k, rw.regexp.target)] = v;
     } else {
       for (const [k, v] of Object.entries(current)) {
         let nk: string;

@@ -16,7 +16,14 @@ export interface EsStatusPort {
 }
 
 export type SyncResult =
-  | { readonly kind: "synced"; readonly reason: "SecretSynced" | "SecretDeleted"; readonly message: string; readonly syncedResourceVersion: string; readonly secretName: string }
+  | {
+      readonly kind: "synced";
+      /** SecretMissing: creationPolicy Merge and no target Secret (ESO reports it Ready=True and waits). */
+      readonly reason: "SecretSynced" | "SecretDeleted" | "SecretMissing";
+      readonly message: string;
+      readonly syncedResourceVersion: string;
+      readonly secretName: string;
+    }
   | { readonly kind: "failed"; readonly reason: "SecretSyncedError" | "SecretMissing"; readonly message: string };
 
 function ready(prev: readonly Condition[] | undefined, status: "True" | "False", reason: string, message: string, now: number): Condition {
