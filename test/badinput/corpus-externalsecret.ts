@@ -126,7 +126,7 @@ const conditionRows: CondRow[] = [
   ["store-invalid-config", "the referenced store's provider config is invalid (vault without auth)", es({ secretStoreRef: { name: "store-vault-no-auth", kind: "SecretStore" } }), /SecretStore "store-vault-no-auth"/],
   ["cluster-store-forbidden", "a ClusterSecretStore whose conditions exclude this namespace", (c) => es({ secretStoreRef: { name: `${c.ns}-cstore-other-ns-only`, kind: "ClusterSecretStore" } }), /does not allow namespace/],
   ["cluster-store-bad-regex", "a ClusterSecretStore whose namespaceRegexes does not compile: it matches nothing", (c) => es({ secretStoreRef: { name: `${c.ns}-cstore-bad-regex`, kind: "ClusterSecretStore" } }), /does not allow namespace/],
-  ["generator-ref", "generatorRef is not supported by kseal yet: said so, not ignored", es({ data: [], dataFrom: [{ sourceRef: { generatorRef: { apiVersion: "generators.external-secrets.io/v1alpha1", kind: "Password", name: "p" } } }] }), "generatorRef is not supported by kseal yet"],
+  ["generator-ref", "a generatorRef kseal cannot use (unsupported, or no such Password generator): said so, not ignored", es({ data: [], dataFrom: [{ sourceRef: { generatorRef: { apiVersion: "generators.external-secrets.io/v1alpha1", kind: "Password", name: "p" } } }] }), /^generatorRef is not supported by kseal yet$|^Password "p" not found$/],
   ["remote-key-missing", "the store has no such key", ref({ key: "nope" }), 'secret "nope" not found in store "fake"'],
   ["remote-key-missing-in-find-extract", "dataFrom.extract of a key the store lacks", es({ data: [], dataFrom: [{ extract: { key: "nope-either" } }] }), /nope-either/],
   ["property-missing", "the JSON value has no such property", ref({ key: "db", property: "nosuch" }), /nosuch/],
@@ -157,12 +157,6 @@ const conditionRows: CondRow[] = [
   ["template-from-literal-bad-key", "a templateFrom literal rendering an invalid key", template({ templateFrom: [{ literal: "bad_key: v\nbad key: value" }] }), /template key "bad key" is not a valid Secret key|did not render key: value lines/],
 ];
 
-/** creationPolicy Merge into a Secret that does not exist: ESO's own reason, SecretMissing. */
-const mergeTargetMissing: EsCase = {
-  name: "merge-target-missing", why: "creationPolicy Merge into a Secret that does not exist (reason SecretMissing, as ESO)", guard: null, canaries: [],
-  object: target({ creationPolicy: "Merge", name: "merge-target-absent" }),
-  expect: { kind: "condition", reason: "SecretMissing", event: "UpdateFailed", message: 'target Secret "merge-target-absent" does not exist and creationPolicy is Merge' },
-};
 
 /** Store cases: [name, why, kind, provider (or whole spec), expected reason, message]. */
 type StoreRow = readonly [name: string, why: string, spec: Record<string, unknown>, reason: string, message: RegExp | string];
@@ -233,7 +227,6 @@ export function fixtureClusterStores(ns: string): Manifest[] {
 
 export const ES_CASES: readonly EsCase[] = [
   ...rejectedRows.map(([name, why, object, message]): EsCase => ({ name, why, object, expect: { kind: "rejected", message } })),
-  mergeTargetMissing,
   ...conditionRows.map(([name, why, object, message]): EsCase => ({
     name, why, object, canaries: ES_CANARIES, expect: { kind: "condition", ...SYNC_ERROR, message },
   })),
