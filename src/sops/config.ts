@@ -5,6 +5,8 @@
  */
 import { parse } from "yaml";
 import { sopsError, SopsCode } from "./errors.ts";
+import type { GoRegexp } from "../regex/go.ts";
+import { compileGoRegexp } from "../regex/go.ts";
 import type { KeyPlan } from "./document.ts";
 import type { Rules } from "./metadata.ts";
 
@@ -73,9 +75,10 @@ export function parseSopsConfig(text: string): SopsConfig {
 export function findCreationRule(config: SopsConfig, path: string): CreationRule | null {
   for (const r of config.creationRules) {
     if (r.pathRegex === undefined) return r;
-    let re: RegExp;
+    // SOPS is Go: RE2 syntax, linear-time matching.
+    let re: GoRegexp;
     try {
-      re = new RegExp(r.pathRegex);
+      re = compileGoRegexp(r.pathRegex);
     } catch (e: unknown) {
       throw sopsError(SopsCode.Config, "invalid path_regex in .sops.yaml", {}, e);
     }

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import { decryptValue, encryptValue, isEncrypted } from "./cipher.ts";
 import type { Plain } from "./cipher.ts";
 import { sopsError, SopsCode } from "./errors.ts";
+import type { GoRegexp } from "../regex/go.ts";
+import { compileGoRegexp } from "../regex/go.ts";
 import type { Rules } from "./metadata.ts";
 import type { Branches, Comment, Mapping, Scalar, Sequence, Value } from "./tree.ts";
 
@@ -58,18 +60,13 @@ function walkMap(m: Mapping, path: string[], stack: string[][], onLeaf: OnLeaf):
   return { kind: "map", items };
 }
 
-const regexCache = new Map<string, RegExp>();
-function re(source: string, name: string): RegExp {
-  let r = regexCache.get(source);
-  if (r === undefined) {
-    try {
-      r = new RegExp(source);
-    } catch (e: unknown) {
-      throw sopsError(SopsCode.Config, `${name} is not a valid regular expression`, { rule: name }, e);
-    }
-    regexCache.set(source, r);
+// SOPS is Go: RE2 syntax, linear-time matching (compileGoRegexp caches).
+function re(source: string, name: string): GoRegexp {
+  try {
+    return compileGoRegexp(source);
+  } catch (e: unknown) {
+    throw sopsError(SopsCode.Config, `${name} is not a valid regular expression`, { rule: name }, e);
   }
-  return r;
 }
 
 /** sops' `shouldBeEncrypted`, rule for rule. */

@@ -30,14 +30,32 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/**
+ * gjson's glob (`*` any run, `?` one character) without a regex: the user's pattern must not reach a
+ * backtracking engine (`*a*a*a*b` against a long key is exponential there). Greedy with one
+ * remembered star: O(pattern × key) at worst.
+ */
 function wildcardMatch(pattern: string, key: string): boolean {
-  let re = "^";
-  for (const ch of pattern) {
-    if (ch === "*") re += ".*";
-    else if (ch === "?") re += ".";
-    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const p = [...pattern];
+  const k = [...key];
+  let pi = 0;
+  let ki = 0;
+  let star = -1;
+  let resume = 0;
+  while (ki < k.length) {
+    if (pi < p.length && p[pi] !== "*" && (p[pi] === "?" || p[pi] === k[ki])) {
+      pi++;
+      ki++;
+    } else if (pi < p.length && p[pi] === "*") {
+      star = pi++;
+      resume = ki;
+    } else if (star >= 0) {
+      pi = star + 1;
+      ki = ++resume;
+    } else return false;
   }
-  return new RegExp(`${re}$`, "su").test(key);
+  while (p[pi] === "*") pi++;
+  return pi === p.length;
 }
 
 function step(value: unknown, segments: readonly string[]): { found: boolean; value?: unknown } {

@@ -5,6 +5,8 @@
 import { SecretNotFoundError, StoreErrorCode, storeError, type FindSpec } from "./contract.ts";
 import { selectProperty } from "./gjson.ts";
 import type { KsealError } from "../errors.ts";
+import { compileGoRegexp, GoRegexpSyntaxError } from "../regex/go.ts";
+import type { GoRegexp } from "../regex/go.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -54,14 +56,18 @@ export function objectToMap(store: string, key: string, value: unknown): Record<
   return out;
 }
 
-/** Compiles `find.name.regexp`; throws BAD_REQUEST on a pattern JavaScript cannot compile. */
+/**
+ * Compiles `find.name.regexp` with Go's regexp (RE2: ESO's syntax, linear-time matching); throws
+ * BAD_REQUEST on a pattern Go's regexp.Compile rejects.
+ */
 export function nameMatcher(store: string, find: FindSpec): (name: string) => boolean {
   if (find.name === undefined) return () => true;
-  let re: RegExp;
+  let re: GoRegexp;
   try {
-    re = new RegExp(find.name.regexp, "u");
+    re = compileGoRegexp(find.name.regexp);
   } catch (e: unknown) {
-    throw storeError(StoreErrorCode.BadRequest, `find.name.regexp of store "${store}" is not a valid regular expression`, {
+    if (!(e instanceof GoRegexpSyntaxError)) throw e;
+    throw storeError(StoreErrorCode.BadRequest, `find.name.regexp of store "${store}" is not a valid regular expression (${e.message})`, {
       cause: e,
       details: { store },
     });

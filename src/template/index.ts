@@ -64,8 +64,8 @@ export function unsupportedFunctionNames(): string[] {
  *
  * The template can read no file, environment or network. Throws KsealError with code
  * TEMPLATE_PARSE (bad syntax, unknown or unsupported function), TEMPLATE_EXEC (a failure while
- * running, as Go would fail), TEMPLATE_LIMIT (step, size or depth budget exhausted) or
- * REGEX_UNSUPPORTED (an RE2 feature kseal cannot reproduce). Messages carry line:column and the
+ * running, as Go would fail, including a regexp Go's RE2 rejects) or TEMPLATE_LIMIT (step, size or
+ * depth budget exhausted). Messages carry line:column and the
  * function name, never a value from `data`.
  */
 export function renderTemplateBytes(source: string, data: TemplateData, options: RenderOptions = {}): Uint8Array {

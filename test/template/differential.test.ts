@@ -79,5 +79,6 @@ describe("template engine vs Go text/template + sprig (oracle)", () => {
     });
     if (mismatches.length > 0) console.error(mismatches.join("\n"));
     expect(mismatches, `${mismatches.length} mismatches:\n${mismatches.join("\n")}`).toEqual([]);
-  });
+    // 1,400+ cases through Go and kseal took 26 s + 16 s on the shared 2-CPU box (load 12): still a bound.
+  }, 180_000);
 });

@@ -27,7 +27,7 @@ describe("renderTemplate errors and limits", () => {
     { name: "huge repeat", template: '{{ repeat 1000000000 "xx" }}', code: "TEMPLATE_LIMIT", reason: "no giant allocation" },
     { name: "string doubling", template: '{{ $s := "ab" }}{{ range until 64 }}{{ $s = print $s $s }}{{ end }}', code: "TEMPLATE_LIMIT", reason: "intermediate strings are bounded" },
     { name: "infinite recursion", template: '{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}', code: "TEMPLATE_LIMIT", reason: "recursion is bounded" },
-    { name: "ungreedy regex", template: '{{ regexFind "(?U)a+" "aaa" }}', code: "REGEX_UNSUPPORTED", reason: "RE2 features JS cannot match are refused" },
+    { name: "regex Go refuses", template: '{{ mustRegexFind "(?<=a)b" "ab" }}', code: "TEMPLATE_EXEC", fn: "mustRegexFind", reason: "a pattern Go's regexp rejects fails the call, as in Go" },
   ];
   for (const c of cases) {
     it(`${c.name}: ${c.reason}`, () => {
@@ -57,6 +57,8 @@ describe("renderTemplate errors and limits", () => {
       "{{ template .pass }}",
       "{{ mustFromJson .pass }}",
       "{{ mustRegexMatch (print .pass \"(\") \"x\" }}",
+      "{{ mustRegexMatch (print \"[\" .pass) \"x\" }}",
+      "{{ mustRegexMatch (print .pass \"\\\\C\") \"x\" }}",
       "{{ len (.pass | int) }}",
       "{{ printf .pass | hasKey . }}",
     ];

@@ -12,6 +12,8 @@
 import type { Outcome } from "../../kube/outcome.ts";
 import { ok, retry } from "../../kube/outcome.ts";
 import { KsealError, safeMessage } from "../../errors.ts";
+import type { GoRegexp } from "../../regex/go.ts";
+import { compileGoRegexp } from "../../regex/go.ts";
 import type { ConfigMapKeyRef, Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreContext } from "../../stores/contract.ts";
 import { parseSecretStore } from "../externalsecret/parse.ts";
 import type { ClusterSecretStoreCondition, Condition, LabelSelector, SecretStore, StoreKind, StoreRef } from "../externalsecret/types.ts";
@@ -76,9 +78,10 @@ export function namespaceAllowed(conditions: readonly ClusterSecretStoreConditio
   });
 }
 
-function safeRegex(source: string): RegExp | undefined {
+// Go's regexp (RE2, linear time) as ESO; a pattern Go rejects matches nothing, as in ESO.
+function safeRegex(source: string): GoRegexp | undefined {
   try {
-    return new RegExp(source, "u");
+    return compileGoRegexp(source);
   } catch {
     return undefined;
   }

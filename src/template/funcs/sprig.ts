@@ -2,7 +2,9 @@ import { createHash, randomBytes, randomInt, randomUUID } from "node:crypto";
 import type { GoFunc, ParamType } from "../exec.ts";
 import { FuncError, truth } from "../exec.ts";
 import { formatTime, printV, quote, sprintf } from "../fmt.ts";
-import { compileGoRegex, expandReplacement, RegexSyntaxError } from "../regex.ts";
+import type { GoRegexp } from "../../regex/go.ts";
+import { quoteMeta } from "../../regex/go.ts";
+import { compileGoRegex, RegexSyntaxError } from "../regex.ts";
 import type { GoList, GoMap, GoTime, Value } from "../value.ts";
 import { bytesOf, int, isInt, isList, isMap, isTime, kindName, list, map, typeName, utf8 } from "../value.ts";
 import { marshalJSON, unmarshalJSON } from "./json.ts";
@@ -231,62 +233,8 @@ function deepCopy(v: Value): Value {
 
 // ---- regex ----
 
-function re(pattern: Value): RegExp {
+function re(pattern: Value): GoRegexp {
   return compileGoRegex(S(pattern));
-}
-function findAll(r: RegExp, s: string, n: number): RegExpExecArray[] {
-  const text = utf8(s);
-  const out: RegExpExecArray[] = [];
-  if (n === 0) return out;
-  r.lastIndex = 0;
-  let prevEnd = -1;
-  for (;;) {
-    const m = r.exec(text);
-    if (m === null) break;
-    if (m[0] === "") {
-      // Go skips an empty match right after the previous match.
-      if (m.index === prevEnd) {
-        r.lastIndex = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
-        if (m.index >= text.length) break;
-        continue;
-      }
-      r.lastIndex = m.index + ((text.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
-    }
-    out.push(m);
-    prevEnd = m.index + m[0].length;
-    if (n > 0 && out.length >= n) break;
-    if (m.index >= text.length) break;
-  }
-  return out;
-}
-
-function replaceAll(r: RegExp, s: string, repl: (m: RegExpExecArray) => string): string {
-  const text = utf8(s);
-  let out = "";
-  let last = 0;
-  for (const m of findAll(r, s, -1)) {
-    out += text.slice(last, m.index) + repl(m);
-    last = m.index + m[0].length;
-  }
-  return bytesOf(out + text.slice(last));
-}
-
-function regexSplit(r: RegExp, s: string, n: number): string[] {
-  if (n === 0) return [];
-  const text = utf8(s);
-  if (r.source === "(?:)" && text.length === 0) return [""];
-  const matches = findAll(r, s, n);
-  const out: string[] = [];
-  let beg = 0;
-  let end = 0;
-  for (const m of matches) {
-    if (n > 0 && out.length === n - 1) break;
-    end = m.index;
-    if (m.index + m[0].length !== 0) out.push(text.slice(beg, end));
-    beg = m.index + m[0].length;
-  }
-  if (end !== text.length) out.push(text.slice(beg));
-  return out.map(bytesOf);
 }
 
 // ---- time ----
@@ -745,24 +693,24 @@ export const SPRIG: ReadonlyMap<string, GoFunc> = new Map<string, GoFunc>([
   // regular expressions
   ["regexMatch", f(["string", "string"], ([r, s]) => {
     try {
-      return re(r).test(utf8(S(s)));
+      return re(r).test(S(s));
     } catch (e: unknown) {
       if (e instanceof RegexSyntaxError) return false;
       throw e;
     }
   })],
-  ["mustRegexMatch", f(["string", "string"], ([r, s]) => re(r).test(utf8(S(s))))],
-  ["regexFind", f(["string", "string"], ([r, s]) => bytesOf(findAll(re(r), S(s), 1)[0]?.[0] ?? ""))],
-  ["mustRegexFind", f(["string", "string"], ([r, s]) => bytesOf(findAll(re(r), S(s), 1)[0]?.[0] ?? ""))],
-  ["regexFindAll", f(["string", "string", "int"], ([r, s, n]) => list(findAll(re(r), S(s), I(n)).map((m) => bytesOf(m[0])), "string"))],
-  ["mustRegexFindAll", f(["string", "string", "int"], ([r, s, n]) => list(findAll(re(r), S(s), I(n)).map((m) => bytesOf(m[0])), "string"))],
-  ["regexReplaceAll", f(["string", "string", "string"], ([r, s, t]) => replaceAll(re(r), S(s), (m) => expandReplacement(utf8(S(t)), m)))],
-  ["mustRegexReplaceAll", f(["string", "string", "string"], ([r, s, t]) => replaceAll(re(r), S(s), (m) => expandReplacement(utf8(S(t)), m)))],
-  ["regexReplaceAllLiteral", f(["string", "string", "string"], ([r, s, t]) => replaceAll(re(r), S(s), () => utf8(S(t))))],
-  ["mustRegexReplaceAllLiteral", f(["string", "string", "string"], ([r, s, t]) => replaceAll(re(r), S(s), () => utf8(S(t))))],
-  ["regexSplit", f(["string", "string", "int"], ([r, s, n]) => list(regexSplit(re(r), S(s), I(n)), "string"))],
-  ["mustRegexSplit", f(["string", "string", "int"], ([r, s, n]) => list(regexSplit(re(r), S(s), I(n)), "string"))],
-  ["regexQuoteMeta", f(["string"], ([s]) => S(s).replace(/[\\.+*?()|[\]{}^$]/g, "\\$&"))],
+  ["mustRegexMatch", f(["string", "string"], ([r, s]) => re(r).test(S(s)))],
+  ["regexFind", f(["string", "string"], ([r, s]) => re(r).find(S(s)))],
+  ["mustRegexFind", f(["string", "string"], ([r, s]) => re(r).find(S(s)))],
+  ["regexFindAll", f(["string", "string", "int"], ([r, s, n]) => list(re(r).findAll(S(s), I(n)), "string"))],
+  ["mustRegexFindAll", f(["string", "string", "int"], ([r, s, n]) => list(re(r).findAll(S(s), I(n)), "string"))],
+  ["regexReplaceAll", f(["string", "string", "string"], ([r, s, t]) => re(r).replaceAll(S(s), S(t)))],
+  ["mustRegexReplaceAll", f(["string", "string", "string"], ([r, s, t]) => re(r).replaceAll(S(s), S(t)))],
+  ["regexReplaceAllLiteral", f(["string", "string", "string"], ([r, s, t]) => re(r).replaceAllLiteral(S(s), S(t)))],
+  ["mustRegexReplaceAllLiteral", f(["string", "string", "string"], ([r, s, t]) => re(r).replaceAllLiteral(S(s), S(t)))],
+  ["regexSplit", f(["string", "string", "int"], ([r, s, n]) => list(re(r).split(S(s), I(n)), "string"))],
+  ["mustRegexSplit", f(["string", "string", "int"], ([r, s, n]) => list(re(r).split(S(s), I(n)), "string"))],
+  ["regexQuoteMeta", f(["string"], ([s]) => quoteMeta(S(s)))],
   // dates
   ["now", f([], () => nowTime())],
   ["date", f(["string", "any"], ([l, d]) => formatDate(S(l), d, "Local"))],
