@@ -126,7 +126,19 @@ export interface LoadOptions {
 }
 
 /**
+ * Marks every plain `http://` cluster of `kc` as needing no TLS verification (in place); returns `kc`.
+ * Such a server (`kubectl proxy`, a local dev API server) is one kubectl talks to without TLS, but
+ * client-node refuses it unless the cluster says `insecure-skip-tls-verify`. There is no TLS to
+ * verify on http://, so nothing is weakened; https:// clusters are left exactly as written.
+ */
+export function allowPlainHttp(kc: KubeConfig): KubeConfig {
+  kc.clusters = kc.clusters.map((c) => (/^http:\/\//i.test(c.server) && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
+  return kc;
+}
+
+/**
  * Loads a KubeConfig from a file or, when no file is given, from the in-cluster service account.
+ * Plain `http://` clusters are accepted as kubectl accepts them ({@link allowPlainHttp}).
  * Throws `KUBE_CONFIG_MISSING` when neither is available, `KUBE_CONFIG_INVALID` when the file
  * cannot be read or parsed.
  */
@@ -149,7 +161,7 @@ export function loadKubeConfig(options: LoadOptions = {}): KubeConfig {
   if (kc.getCurrentCluster() === null) {
     throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
   }
-  return kc;
+  return allowPlainHttp(kc);
 }
 
 /** Typed client-node clients plus {@link KubeHttp}, all from one KubeConfig. */
@@ -235,16 +247,37 @@ export interface PatchOptions {
   readonly force?: boolean;
 }
 
+/** How long credential headers are reused before the kubeconfig is consulted again. */
+const AUTH_TTL_MS = 10_000;
+
 /**
- * A JSON client over the KubeConfig's cluster and credentials. Credentials are re-applied on every
- * request (tokens rotate); one keep-alive connection pool is reused.
+ * A JSON client over the KubeConfig's cluster and credentials. Credentials are re-read every few
+ * seconds (tokens rotate); one keep-alive connection pool is reused.
  */
 export class KubeHttp {
   readonly kc: KubeConfig;
   #dispatcher: Dispatcher | undefined;
+  #auth: { readonly at: number; readonly headers: Readonly<Record<string, string>> } | undefined;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
+  }
+
+  /**
+   * The credential headers, re-read from the kubeconfig at most every AUTH_TTL_MS. client-node's
+   * applySecurityAuthentication re-reads the CA and token files and builds a new TLS dispatcher on
+   * every call, which dominated the CPU of bursts of thousands of writes; rotated tokens (kubelet
+   * refreshes projected tokens well before they expire) are still picked up within seconds.
+   */
+  async #authHeaders(url: URL, method: HttpMethod): Promise<Record<string, string>> {
+    const now = performance.now();
+    if (this.#auth !== undefined && now - this.#auth.at < AUTH_TTL_MS) return this.#auth.headers;
+    const ctx = new RequestContext(url.toString(), method);
+    await this.kc.applySecurityAuthentication(ctx);
+    this.#dispatcher ??= ctx.getDispatcher();
+    const headers = { ...ctx.getHeaders() };
+    this.#auth = { at: now, headers };
+    return headers;
   }
 
   /** URL, headers (credentials applied afresh) and body of one request. */
@@ -255,10 +288,7 @@ export class KubeHttp {
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const ctx = new RequestContext(url.toString(), method);
-    await this.kc.applySecurityAuthentication(ctx);
-    this.#dispatcher ??= ctx.getDispatcher();
-    const headers: Record<string, string> = { ...ctx.getHeaders(), accept: options.accept ?? "application/json" };
+    const headers: Record<string, string> = { ...await this.#authHeaders(url, method), accept: options.accept ?? "application/json" };
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
