@@ -64,12 +64,13 @@ export function timeCommand(
 
 /** `ratio` column: kseal / peer, formatted. */
 export function ratio(row: BenchRow): string {
-  if (row.peer === 0) return "n/a";
+  if (row.peer === 0 || !Number.isFinite(row.peer) || !Number.isFinite(row.kseal)) return "n/a";
   return (row.kseal / row.peer).toFixed(2);
 }
 
-/** A figure with a sensible number of digits. */
+/** A figure with a sensible number of digits; "n/a" where the peer has no such figure (NaN). */
 export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return "n/a";
   if (x >= 100) return x.toFixed(0);
   if (x >= 10) return x.toFixed(1);
   if (x >= 1) return x.toFixed(2);
