@@ -56,6 +56,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - apiGroups: [external-secrets.io]
   resources: [externalsecrets/status, secretstores/status]
   verbs: [get, patch, update]
+- apiGroups: [generators.external-secrets.io]
+  # dataFrom[].sourceRef.generatorRef: Password and UUID generators, read on demand.
+  resources: [passwords, uuids]
+  verbs: [get, list, watch]
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, list, watch]
