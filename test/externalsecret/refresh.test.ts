@@ -1,6 +1,8 @@
 // When an ExternalSecret syncs and when it comes back, on an injected clock.
 import { describe, expect, it } from "vitest";
 import { planRefresh, resourceVersionOf, type RefreshReason } from "../../src/operator/externalsecret/plan.ts";
+import { canSkipStatusWrite, RefreshMemory } from "../../src/operator/externalsecret/refreshes.ts";
+import { nextStatus, type SyncResult } from "../../src/operator/externalsecret/status.ts";
 import { makeEs } from "./fixtures.ts";
 
 const T0 = Date.parse("2026-03-02T10:00:00Z"); // a Monday
@@ -96,5 +98,80 @@ describe("planRefresh", () => {
     expect(resourceVersionOf(a)).toBe(resourceVersionOf(b));
     expect(resourceVersionOf(a)).not.toBe(resourceVersionOf(c));
     expect(resourceVersionOf(a)).toMatch(/^1-[0-9a-f]{32}$/);
+  });
+});
+
+describe("planRefresh with a refresh remembered in memory (no status write)", () => {
+  const rememberCases: { reason: string; es: ReturnType<typeof makeEs>; remembered: number; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
+    { reason: "a later remembered refresh postpones the next one", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 15_000, now: T0 + 16_000, sync: false, why: "not-due", after: 14_000 },
+    { reason: "due again one interval after the remembered refresh", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 15_000, now: T0 + 30_000, sync: true, why: "interval-elapsed", after: 15_000 },
+    { reason: "an older remembered refresh never moves the schedule earlier", es: synced({ refreshInterval: "15s" }, T0 + 10_000), remembered: T0, now: T0 + 16_000, sync: false, why: "not-due", after: 9_000 },
+    { reason: "memory never stands in for a first sync", es: makeEs({ refreshInterval: "15s" }), remembered: T0, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
+    { reason: "a refreshSchedule counts from the remembered refresh too", es: synced({ refreshSchedule: "0 12 * * *" }, T0), remembered: T0 + 2 * H + 1, now: T0 + 3 * H, sync: false, why: "not-due", after: 23 * H },
+  ];
+  it.each(rememberCases)("$reason", ({ es, remembered, now, sync, why, after }) => {
+    const d = planRefresh(es, true, now, remembered);
+    expect(d.sync).toBe(sync);
+    expect(d.reason).toBe(why);
+    expect(d.requeueAfterMs).toBe(after);
+  });
+});
+
+describe("RefreshMemory", () => {
+  const es = (uid: string, generation: number): ReturnType<typeof makeEs> => makeEs({}, { metadata: { uid, generation } });
+
+  it("keys by uid and generation: an edit or a re-created object starts from its status", () => {
+    const m = new RefreshMemory();
+    m.record(es("u1", 1), T0);
+    expect(m.get(es("u1", 1))).toBe(T0);
+    expect(m.get(es("u1", 2))).toBeUndefined();
+    expect(m.get(es("u2", 1))).toBeUndefined();
+  });
+
+  it("keeps the latest instant", () => {
+    const m = new RefreshMemory();
+    m.record(es("u1", 1), T0 + 5);
+    m.record(es("u1", 1), T0);
+    expect(m.get(es("u1", 1))).toBe(T0 + 5);
+  });
+
+  it("remembers nothing for an object without uid", () => {
+    const m = new RefreshMemory();
+    m.record(es("", 1), T0);
+    expect(m.size).toBe(0);
+  });
+
+  it("is bounded, dropping the least recently recorded", () => {
+    const m = new RefreshMemory(2);
+    m.record(es("a", 1), T0);
+    m.record(es("b", 1), T0);
+    m.record(es("a", 1), T0 + 1);
+    m.record(es("c", 1), T0);
+    expect(m.size).toBe(2);
+    expect(m.get(es("b", 1))).toBeUndefined();
+    expect(m.get(es("a", 1))).toBe(T0 + 1);
+  });
+});
+
+describe("canSkipStatusWrite", () => {
+  const ok: SyncResult = { kind: "synced", reason: "SecretSynced", message: "secret synced", syncedResourceVersion: "1-x", secretName: "s" };
+  const first = nextStatus(makeEs({}), ok, T0);
+  const after = makeEs({}, { status: { ...first } });
+  const cases: { reason: string; prev: ReturnType<typeof makeEs>; result: SyncResult; written: boolean; skip: boolean }[] = [
+    { reason: "a refresh that changed nothing: only refreshTime would move", prev: after, result: ok, written: false, skip: true },
+    { reason: "the first sync always writes (refreshTime is its record)", prev: makeEs({}), result: ok, written: false, skip: false },
+    { reason: "a Secret write is reported with a fresh refreshTime", prev: after, result: ok, written: true, skip: false },
+    { reason: "a new syncedResourceVersion (spec/annotation change) is written", prev: after, result: { ...ok, syncedResourceVersion: "2-x" }, written: false, skip: false },
+    { reason: "another condition reason is written", prev: after, result: { ...ok, reason: "SecretDeleted" }, written: false, skip: false },
+    { reason: "a failure after success flips Ready: written", prev: after, result: { kind: "failed", reason: "SecretSyncedError", message: "boom" }, written: false, skip: false },
+  ];
+  it.each(cases)("$reason", ({ prev, result, written, skip }) => {
+    expect(canSkipStatusWrite(prev.status, nextStatus(prev, result, T0 + H), written)).toBe(skip);
+  });
+
+  it("the same failure again is not rewritten", () => {
+    const failed: SyncResult = { kind: "failed", reason: "SecretSyncedError", message: "boom" };
+    const es = makeEs({}, { status: { ...nextStatus(after, failed, T0 + H) } });
+    expect(canSkipStatusWrite(es.status, nextStatus(es, failed, T0 + 2 * H), false)).toBe(true);
   });
 });

@@ -47,13 +47,21 @@ describe("ExternalSecret sync with the fake provider", () => {
 
   it("does nothing before the interval and writes nothing when a refresh finds no change", async () => {
     const before = await kube.core.readNamespacedSecret({ namespace: h.ns, name: "app-secret" });
+    const esBefore = await h.getEs("app");
     h.now += 5 * 60_000;
     expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 10 * 60_000 });
     h.now += 10 * 60_000;
     expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 15 * 60_000 });
     const after = await kube.core.readNamespacedSecret({ namespace: h.ns, name: "app-secret" });
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
-    expect((await h.getEs("app")).status?.refreshTime).toBe("2026-06-01T10:15:00Z");
+    // No status write either: only refreshTime would have changed; the refresh is remembered in memory.
+    const esAfter = await h.getEs("app");
+    expect(esAfter.metadata.resourceVersion).toBe(esBefore.metadata.resourceVersion);
+    expect(esAfter.status?.refreshTime).toBe("2026-06-01T10:00:00Z");
+    // ...and the next refresh is scheduled from the remembered one (10:15), not from the status (10:00).
+    h.now += 5 * 60_000;
+    expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 10 * 60_000 });
+    h.now -= 5 * 60_000;
     expect(h.events.map((e) => e.reason)).toEqual(["Created"]);
   });
 

@@ -29,6 +29,7 @@ import {
   type TemplateSources,
   type WritePlan,
 } from "./plan.ts";
+import { canSkipStatusWrite, type RefreshMemory } from "./refreshes.ts";
 import { nextStatus, type EsStatusPort, type SyncResult } from "./status.ts";
 import type { ExternalSecret, GeneratorRef, RemoteRefSpec, StoreRef } from "./types.ts";
 
@@ -54,6 +55,12 @@ export interface EsDeps {
    * Absent = generators not wired; such an ExternalSecret fails with ES_GENERATOR_UNSUPPORTED.
    */
   readonly generate?: (ref: GeneratorRef, namespace: string) => Promise<Record<string, Uint8Array>>;
+  /**
+   * The last refresh per ExternalSecret (uid+generation), shared by every reconcile of the process.
+   * Present: a refresh that changes nothing but refreshTime writes no status. Absent: status is
+   * written on every sync (refreshTime included), as ESO.
+   */
+  readonly refreshes?: RefreshMemory;
 }
 
 export const EsErrorCode = {
@@ -222,9 +229,11 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
   const { namespace, name } = es.metadata;
   if (es.metadata.deletionTimestamp !== undefined) return ok();
 
-  const finish = async (result: SyncResult, requeueAfter: number | undefined, error?: Error): Promise<Outcome> => {
+  const finish = async (result: SyncResult, requeueAfter: number | undefined, error?: Error, secretWritten = false): Promise<Outcome> => {
     const now = deps.now();
-    await deps.status.write(namespace, name, nextStatus(es, result, now));
+    const status = nextStatus(es, result, now);
+    if (deps.refreshes === undefined || !canSkipStatusWrite(es.status, status, secretWritten)) await deps.status.write(namespace, name, status);
+    if (result.kind === "synced") deps.refreshes?.record(es, now);
     deps.metrics.syncCall(namespace, name, result.kind === "failed");
     deps.metrics.readyStatus(namespace, name, result.kind === "failed" ? "False" : "True");
     deps.metrics.reconcileDuration(namespace, name, (now - started) / 1000);
@@ -236,7 +245,7 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
     const key = await deps.hmacKey();
     const current = await deps.secrets.read(namespace, targetName(es));
     const observed = current === undefined ? undefined : toObserved(current);
-    const decision = planRefresh(es, secretIntact(es, observed, key), deps.now());
+    const decision = planRefresh(es, secretIntact(es, observed, key), deps.now(), deps.refreshes?.get(es));
     if (!decision.sync) {
       deps.metrics.reconcileDuration(namespace, name, (deps.now() - started) / 1000);
       return decision.requeueAfterMs === undefined ? ok() : ok(decision.requeueAfterMs);
@@ -253,7 +262,7 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
       const reason = w.kind === "create" ? "Created" : w.kind === "delete" ? "Deleted" : "Updated";
       deps.events.record(es, "Normal", reason, `Secret ${targetName(es)} ${reason.toLowerCase()}`);
     }
-    return await finish(out.result, nextDueAfterSync(es, deps.now()));
+    return await finish(out.result, nextDueAfterSync(es, deps.now()), undefined, w !== undefined);
   } catch (e: unknown) {
     const message = safeMessage(e);
     deps.events.record(es, "Warning", "UpdateFailed", message);

@@ -20,6 +20,7 @@ import { coreSecretPort } from "../secrets/index.ts";
 import type { EsDeps, EventPort } from "./act.ts";
 import { noMetrics, type EsMetrics } from "./metrics.ts";
 import type { TemplateEngine } from "./plan.ts";
+import { RefreshMemory } from "./refreshes.ts";
 import type { EsStatusPort } from "./status.ts";
 import { GROUP, VERSION } from "./crd.ts";
 
@@ -191,6 +192,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
     template: o.template ?? esoTemplateEngine,
     now,
     generate: (ref, namespace) => generate(ref, namespace, kubeGeneratorReadPort(custom)),
+    refreshes: new RefreshMemory(),
     storeReads,
     storeStatus: kubeStoreStatusPort(custom),
   };

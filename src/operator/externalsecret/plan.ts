@@ -126,10 +126,14 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
  *   extension `refreshSchedule`, when the cron fired since the last refresh;
  * - `syncWindows` hold back the periodic/scheduled refreshes (not changes or repairs) outside an
  *   allow window or inside a deny window, and come back when the window opens.
+ * `rememberedRefresh` is the last refresh kept in memory when its status write was skipped
+ * (refreshes.ts); it only ever moves the last refresh later, and never counts as a first sync.
  */
-export function planRefresh(es: ExternalSecret, intact: boolean, now: number): RefreshDecision {
+export function planRefresh(es: ExternalSecret, intact: boolean, now: number, rememberedRefresh?: number): RefreshDecision {
   const policy = es.spec.refreshPolicy ?? "Periodic";
-  const last = es.status.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
+  const fromStatus = es.status.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
+  // A refresh that changed nothing is not written to status (refreshes.ts): the later of the two counts.
+  const last = Number.isNaN(fromStatus) || rememberedRefresh === undefined ? fromStatus : Math.max(fromStatus, rememberedRefresh);
   const synced = es.status.syncedResourceVersion;
   const periodic = policy === "Periodic";
   const nextDue = (): number | undefined => {

@@ -46,3 +46,22 @@ export function nextStatus(es: ExternalSecret, result: SyncResult, now: number):
     conditions: [...others, ready(prev.conditions, "True", result.reason, result.message, now)],
   };
 }
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/** Pure: true when `a` and `b` differ at most in refreshTime (key order ignored, condition order not). */
+export function statusUnchanged(a: ExternalSecretStatus, b: ExternalSecretStatus): boolean {
+  const strip = (s: ExternalSecretStatus): unknown => ({ ...s, refreshTime: undefined });
+  return canonical(strip(a)) === canonical(strip(b));
+}
