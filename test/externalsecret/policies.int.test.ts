@@ -28,8 +28,9 @@ describe("creationPolicy", () => {
 
   it("Merge: a missing Secret is SecretMissing; an existing one gains our keys and keeps its own", async () => {
     await h.createEs("merge", { secretStoreRef: store, target: { name: "existing", creationPolicy: "Merge" }, data });
-    // ESO: not an error to back off on; Ready=True SecretMissing, back at the next refresh (1h).
-    expect(await h.reconcile("merge")).toEqual({ kind: "ok", requeueAfterMs: 3_600_000 });
+    // ESO: not an error to back off on; Ready=True SecretMissing, back at the next refresh (1h grid of
+    // store "fake": phase 48m19s, so 10:48:19).
+    expect(await h.reconcile("merge")).toEqual({ kind: "ok", requeueAfterMs: 2_899_000 });
     expect(ready(await h.getEs("merge"))).toEqual({ status: "True", reason: "SecretMissing", message: "secret will not be created due to CreationPolicy=Merge" });
     expect((await h.getEs("merge")).status?.refreshTime).toBeDefined();
     await kube.core.createNamespacedSecret({ namespace: h.ns, body: { metadata: { name: "existing", labels: { app: "x" } }, stringData: { own: "o" } } });

@@ -1,6 +1,6 @@
 // When an ExternalSecret syncs and when it comes back, on an injected clock.
 import { describe, expect, it } from "vitest";
-import { planRefresh, resourceVersionOf, type RefreshReason } from "../../src/operator/externalsecret/plan.ts";
+import { nextDueAfterSync, nextOnGrid, planRefresh, refreshPhase, resourceVersionOf, type RefreshReason } from "../../src/operator/externalsecret/plan.ts";
 import { canSkipStatusWrite, RefreshMemory } from "../../src/operator/externalsecret/refreshes.ts";
 import { nextStatus, type SyncResult } from "../../src/operator/externalsecret/status.ts";
 import { makeEs } from "./fixtures.ts";
@@ -8,6 +8,9 @@ import { makeEs } from "./fixtures.ts";
 const T0 = Date.parse("2026-03-02T10:00:00Z"); // a Monday
 const H = 3_600_000;
 const M = 60_000;
+/** The refresh grid phases of the fixture's store ("SecretStore/store"), pinned: a change reschedules every fleet. */
+const PH = 1_486_000; // 1h interval
+const P15 = 1000; // 15s interval
 
 /** An ES that last synced at `syncedAt` with its current metadata. */
 function synced(spec: Record<string, unknown>, syncedAt: number, metadata: Record<string, unknown> = {}): ReturnType<typeof makeEs> {
@@ -16,9 +19,9 @@ function synced(spec: Record<string, unknown>, syncedAt: number, metadata: Recor
 }
 
 const cases: { reason: string; es: ReturnType<typeof makeEs>; intact?: boolean; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
-  { reason: "first reconcile always syncs, next in 1h", es: makeEs({}), now: T0, sync: true, why: "never-synced", after: H },
-  { reason: "default interval not yet elapsed", es: synced({}, T0), now: T0 + 20 * M, sync: false, why: "not-due", after: 40 * M },
-  { reason: "default interval elapsed", es: synced({}, T0), now: T0 + H, sync: true, why: "interval-elapsed", after: H },
+  { reason: "first reconcile always syncs, next at the store's grid instant (within 1h)", es: makeEs({}), now: T0, sync: true, why: "never-synced", after: PH },
+  { reason: "default interval not yet elapsed", es: synced({}, T0), now: T0 + 20 * M, sync: false, why: "not-due", after: PH - 20 * M },
+  { reason: "default interval elapsed (its grid instant passed)", es: synced({}, T0), now: T0 + H, sync: true, why: "interval-elapsed", after: PH },
   { reason: "custom interval 15s", es: synced({ refreshInterval: "15s" }, T0), now: T0 + 16_000, sync: true, why: "interval-elapsed", after: 15_000 },
   { reason: "interval 0 means fetch once: never again", es: synced({ refreshInterval: "0" }, T0), now: T0 + 1000 * H, sync: false, why: "not-due" },
   { reason: "interval 0 still syncs the first time, no requeue", es: makeEs({ refreshInterval: "0" }), now: T0, sync: true, why: "never-synced" },
@@ -37,14 +40,14 @@ const cases: { reason: string; es: ReturnType<typeof makeEs>; intact?: boolean; 
     now: T0 + 1,
     sync: true,
     why: "spec-changed",
-    after: H,
+    after: PH - 1,
   },
-  { reason: "a drifted Secret is repaired at once", es: synced({}, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted", after: H },
+  { reason: "a drifted Secret is repaired at once", es: synced({}, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted", after: PH - M },
   { reason: "a drifted Secret is repaired even under CreatedOnce", es: synced({ refreshPolicy: "CreatedOnce" }, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted" },
-  { reason: "Orphan: a drifted Secret waits for the next refresh (ESO's isSecretValid holds it valid)", es: synced({ target: { creationPolicy: "Orphan" } }, T0), intact: false, now: T0 + M, sync: false, why: "not-due", after: 59 * M },
-  { reason: "Orphan: a drifted Secret is rewritten when the refresh is due", es: synced({ target: { creationPolicy: "Orphan" } }, T0), intact: false, now: T0 + H, sync: true, why: "interval-elapsed", after: H },
+  { reason: "Orphan: a drifted Secret waits for the next refresh (ESO's isSecretValid holds it valid)", es: synced({ target: { creationPolicy: "Orphan" } }, T0), intact: false, now: T0 + M, sync: false, why: "not-due", after: PH - M },
+  { reason: "Orphan: a drifted Secret is rewritten when the refresh is due", es: synced({ target: { creationPolicy: "Orphan" } }, T0), intact: false, now: T0 + H, sync: true, why: "interval-elapsed", after: PH },
   { reason: "Merge: drift of the merged keys is repaired at once, as in ESO", es: synced({ target: { creationPolicy: "Merge" }, refreshPolicy: "OnChange" }, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted" },
-  { reason: "CreateOrMerge: drift is repaired at once", es: synced({ target: { creationPolicy: "CreateOrMerge" } }, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted", after: H },
+  { reason: "CreateOrMerge: drift is repaired at once", es: synced({ target: { creationPolicy: "CreateOrMerge" } }, T0), intact: false, now: T0 + M, sync: true, why: "secret-drifted", after: PH - M },
   { reason: "creationPolicy None has no Secret to repair", es: synced({ target: { creationPolicy: "None" }, refreshPolicy: "OnChange" }, T0), intact: false, now: T0 + M, sync: false, why: "not-due" },
   { reason: "refreshSchedule fires at the next cron time", es: synced({ refreshSchedule: "0 12 * * *" }, T0), now: T0 + H, sync: false, why: "not-due", after: H },
   { reason: "refreshSchedule fired since the last refresh", es: synced({ refreshSchedule: "0 12 * * *" }, T0), now: T0 + 2 * H + 1, sync: true, why: "schedule-fired", after: 24 * H - 1 },
@@ -63,7 +66,7 @@ const cases: { reason: string; es: ReturnType<typeof makeEs>; intact?: boolean; 
     now: T0 + H + M,
     sync: true,
     why: "interval-elapsed",
-    after: H,
+    after: PH - M,
   },
   {
     reason: "deny window open holds a due refresh until it closes",
@@ -79,7 +82,7 @@ const cases: { reason: string; es: ReturnType<typeof makeEs>; intact?: boolean; 
     now: T0,
     sync: true,
     why: "never-synced",
-    after: H,
+    after: PH,
   },
 ];
 
@@ -103,9 +106,9 @@ describe("planRefresh", () => {
 
 describe("planRefresh with a refresh remembered in memory (no status write)", () => {
   const rememberCases: { reason: string; es: ReturnType<typeof makeEs>; remembered: number; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
-    { reason: "a later remembered refresh postpones the next one", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 15_000, now: T0 + 16_000, sync: false, why: "not-due", after: 14_000 },
-    { reason: "due again one interval after the remembered refresh", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 15_000, now: T0 + 30_000, sync: true, why: "interval-elapsed", after: 15_000 },
-    { reason: "an older remembered refresh never moves the schedule earlier", es: synced({ refreshInterval: "15s" }, T0 + 10_000), remembered: T0, now: T0 + 16_000, sync: false, why: "not-due", after: 9_000 },
+    { reason: "a later remembered refresh postpones the next one (status alone: due at T0+1s)", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 16_000, now: T0 + 20_000, sync: false, why: "not-due", after: 11_000 },
+    { reason: "due again at the grid instant after the remembered refresh", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 16_000, now: T0 + 31_000, sync: true, why: "interval-elapsed", after: 15_000 },
+    { reason: "an older remembered refresh never moves the schedule earlier", es: synced({ refreshInterval: "15s" }, T0 + 10_000), remembered: T0, now: T0 + 12_000, sync: false, why: "not-due", after: 4_000 },
     { reason: "memory never stands in for a first sync", es: makeEs({ refreshInterval: "15s" }), remembered: T0, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
     { reason: "a refreshSchedule counts from the remembered refresh too", es: synced({ refreshSchedule: "0 12 * * *" }, T0), remembered: T0 + 2 * H + 1, now: T0 + 3 * H, sync: false, why: "not-due", after: 23 * H },
   ];
@@ -173,5 +176,49 @@ describe("canSkipStatusWrite", () => {
     const failed: SyncResult = { kind: "failed", reason: "SecretSyncedError", message: "boom" };
     const es = makeEs({}, { status: { ...nextStatus(after, failed, T0 + H) } });
     expect(canSkipStatusWrite(es.status, nextStatus(es, failed, T0 + 2 * H), false)).toBe(true);
+  });
+});
+
+describe("refresh grid (ExternalSecrets of one store refresh together, so their reads coalesce)", () => {
+  const onStore = (name: string, interval: string, kind = "SecretStore"): ReturnType<typeof makeEs> => makeEs({ refreshInterval: interval, secretStoreRef: { name, kind } });
+
+  it("pins the fixture store's phases (the table above relies on them)", () => {
+    expect(refreshPhase(makeEs({}), H)).toBe(PH);
+    expect(refreshPhase(makeEs({}), 15_000)).toBe(P15);
+  });
+
+  it("ExternalSecrets of one store first synced at different instants come due at the same instant", () => {
+    const es = onStore("vault", "30s");
+    const g = nextDueAfterSync(es, T0) ?? Number.NaN;
+    const dues = [g, g + 3, g + 7_000, g + 12_345, g + 29_999].map((at) => nextDueAfterSync(es, at));
+    expect(dues).toEqual(Array<number>(5).fill(g + 30_000));
+  });
+
+  it("different stores get different phases (spread over the interval)", () => {
+    const phases = new Set(["a", "b", "c", "d", "e", "f"].map((n) => refreshPhase(onStore(n, "30s"), 30_000)));
+    expect(phases.size).toBeGreaterThan(1);
+    expect(refreshPhase(onStore("a", "30s"), 30_000)).not.toBe(refreshPhase(onStore("a", "30s", "ClusterSecretStore"), 30_000));
+  });
+
+  it("is sound: the next refresh is strictly after the last and never later than last + interval (fixed-seed sample)", () => {
+    let seed = 42;
+    const rnd = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 500; i++) {
+      const intervalMs = [1000, 1500, 30_000, 3_600_000][i % 4] ?? 1000;
+      const es = makeEs({ refreshInterval: `${String(intervalMs)}ms`, secretStoreRef: { name: `s${String(i % 7)}`, kind: "SecretStore" } });
+      const last = T0 + Math.floor(rnd() * 10 * H);
+      const next = nextOnGrid(es, last);
+      expect(next).toBeGreaterThan(last);
+      expect(next).toBeLessThanOrEqual(last + intervalMs);
+      expect((next - refreshPhase(es, intervalMs)) % intervalMs).toBe(0);
+    }
+  });
+
+  it("a refreshTime read back from status (whole seconds) schedules the same grid instant", () => {
+    const es = onStore("vault", "30s");
+    const g = nextDueAfterSync(es, T0) ?? Number.NaN;
+    const refreshedAt = g + 400; // the reconcile ran 0.4 s after its grid instant
+    const afterRestart = makeEs({ refreshInterval: "30s", secretStoreRef: { name: "vault", kind: "SecretStore" } }, { status: { refreshTime: new Date(Math.floor(refreshedAt / 1000) * 1000).toISOString(), syncedResourceVersion: resourceVersionOf(es) } });
+    expect(planRefresh(afterRestart, true, refreshedAt + 1000)).toEqual({ sync: false, reason: "not-due", requeueAfterMs: g + 30_000 - (refreshedAt + 1000) });
   });
 });

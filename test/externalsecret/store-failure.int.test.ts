@@ -48,7 +48,8 @@ describe("store failures", () => {
     expect(await h.secretText("deleting")).toEqual({ b: "2" });
     await h.replaceStoreSpec("fake", fakeSpec({ a: "1" }));
     h.now += H;
-    expect(await h.reconcile("deleting")).toEqual({ kind: "ok", requeueAfterMs: H });
+    // Back at the next instant of store "fake"'s 1h refresh grid (phase 48m19s).
+    expect(await h.reconcile("deleting")).toEqual({ kind: "ok", requeueAfterMs: 2_899_000 });
     expect(await h.secretText("deleting")).toBeUndefined();
     expect(ready(await h.getEs("deleting"))?.reason).toBe("SecretDeleted");
   });

@@ -28,7 +28,8 @@ describe("ExternalSecret sync with the fake provider", () => {
       dataFrom: [{ extract: { key: "/db/json" }, rewrite: [{ regexp: { source: "^", target: "db_" } }] }],
     });
     const outcome = await h.reconcile("app");
-    expect(outcome).toEqual({ kind: "ok", requeueAfterMs: 15 * 60_000 });
+    // The 15m refresh grid of store "fake" has phase 3m19s: the first refresh joins it at 10:03:19.
+    expect(outcome).toEqual({ kind: "ok", requeueAfterMs: 199_000 });
     expect(await h.secretText("app-secret")).toEqual({ user: "alice", password: "pw", db_password: "pw", db_port: "5432" });
 
     const secret = await kube.core.readNamespacedSecret({ namespace: h.ns, name: "app-secret" });
@@ -48,9 +49,9 @@ describe("ExternalSecret sync with the fake provider", () => {
   it("does nothing before the interval and writes nothing when a refresh finds no change", async () => {
     const before = await kube.core.readNamespacedSecret({ namespace: h.ns, name: "app-secret" });
     const esBefore = await h.getEs("app");
-    h.now += 5 * 60_000;
-    expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 10 * 60_000 });
-    h.now += 10 * 60_000;
+    h.now += 60_000;
+    expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 139_000 });
+    h.now += 139_000; // 10:03:19, on the grid: refreshes, then every 15m
     expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 15 * 60_000 });
     const after = await kube.core.readNamespacedSecret({ namespace: h.ns, name: "app-secret" });
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
@@ -58,7 +59,7 @@ describe("ExternalSecret sync with the fake provider", () => {
     const esAfter = await h.getEs("app");
     expect(esAfter.metadata.resourceVersion).toBe(esBefore.metadata.resourceVersion);
     expect(esAfter.status?.refreshTime).toBe("2026-06-01T10:00:00Z");
-    // ...and the next refresh is scheduled from the remembered one (10:15), not from the status (10:00).
+    // ...and the next refresh is scheduled from the remembered one (10:03:19), not from the status (10:00).
     h.now += 5 * 60_000;
     expect(await h.reconcile("app")).toEqual({ kind: "ok", requeueAfterMs: 10 * 60_000 });
     h.now -= 5 * 60_000;

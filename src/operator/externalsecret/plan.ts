@@ -141,7 +141,7 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
     const base = Number.isNaN(last) ? now : last;
     const candidates: number[] = [];
     if (es.spec.refreshSchedule !== undefined) candidates.push(nextFire(es.spec.refreshSchedule, base));
-    else if (es.spec.refreshIntervalMs > 0) candidates.push(base + es.spec.refreshIntervalMs);
+    else if (es.spec.refreshIntervalMs > 0) candidates.push(nextOnGrid(es, base));
     return candidates.length === 0 ? undefined : Math.min(...candidates);
   };
   const later = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.max(0, at - now));
@@ -172,7 +172,45 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
 export function nextDueAfterSync(es: ExternalSecret, now: number): number | undefined {
   if ((es.spec.refreshPolicy ?? "Periodic") !== "Periodic") return undefined;
   if (es.spec.refreshSchedule !== undefined) return nextFire(es.spec.refreshSchedule, now);
-  return es.spec.refreshIntervalMs > 0 ? now + es.spec.refreshIntervalMs : undefined;
+  return es.spec.refreshIntervalMs > 0 ? nextOnGrid(es, now) : undefined;
+}
+
+/** The store an ExternalSecret reads from first (its secretStoreRef, else the first sourceRef), as a stable string. */
+function storeKey(es: ExternalSecret): string {
+  const ref = es.spec.secretStoreRef ?? [...es.spec.data, ...es.spec.dataFrom].find((i) => i.sourceRef?.storeRef !== undefined)?.sourceRef?.storeRef;
+  if (ref === undefined) return "";
+  // Kind and name only (not the namespace): the phase of a store is then the same wherever it is
+  // read from, which keeps schedules predictable; stores of different names still spread out.
+  return `${ref.kind}/${ref.name}`;
+}
+
+/**
+ * The phase of the refresh grid of `es` for `intervalMs`: whole seconds in [0, interval), a stable
+ * function of its store's kind and name, so every ExternalSecret of one store with one interval shares the grid
+ * while different stores spread over the interval.
+ */
+export function refreshPhase(es: ExternalSecret, intervalMs: number): number {
+  const slots = Math.floor(intervalMs / 1000);
+  if (slots < 1) return 0;
+  return (createHash("sha256").update(storeKey(es)).digest().readUInt32BE(0) % slots) * 1000;
+}
+
+/**
+ * The next periodic refresh after one at `last`: the first grid instant phase + k × interval
+ * strictly after `last`.
+ *
+ * Why a grid and not `last + interval`: ExternalSecrets of one store refresh at the same instants
+ * whatever instant each first synced, so reads of a shared key arrive together and the store read
+ * coalescer (src/stores/coalesce.ts) serves them with one call. Sound: the next refresh is never
+ * later than `last + interval` — the data is never older than the user asked — it may only come
+ * earlier, once, to join the grid. Whole-second phases keep grid instants whole seconds when the
+ * interval is, so a refreshTime read back from status (RFC 3339, whole seconds) falls on the same
+ * grid instant it was written for.
+ */
+export function nextOnGrid(es: ExternalSecret, last: number): number {
+  const interval = es.spec.refreshIntervalMs;
+  const phase = refreshPhase(es, interval);
+  return Math.floor((last - phase) / interval) * interval + phase + interval;
 }
 
 // ---------------------------------------------------------------------------------------------
