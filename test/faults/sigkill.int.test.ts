@@ -54,22 +54,39 @@ describe("SIGKILL mid-sync", () => {
     const violations: string[] = [];
     let observed = 0;
     const initial = await kube.core.listNamespacedSecret({ namespace: ns.name });
-    const ac = await new Watch(kube.kc).watch(`/api/v1/namespaces/${ns.name}/secrets`, { resourceVersion: initial.metadata?.resourceVersion ?? "" },
-      (type: string, obj: V1Secret) => {
-        const name = obj.metadata?.name ?? "";
-        const want = wanted.get(name);
-        if (want === undefined || (type !== "ADDED" && type !== "MODIFIED")) return;
-        observed++;
-        const got = decodeData(obj.data);
-        if (JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(want).sort())) {
-          violations.push(`${type} ${name}: keys ${Object.keys(got).sort().join(",")}`);
-        }
-      },
-      (err: unknown) => {
-        if (err !== null && err !== undefined && !(err instanceof Error && err.name === "AbortError")) violations.push(`watch ended: ${err instanceof Error ? err.message : "unknown error"}`);
-      });
+    // A watch may end at any time (server timeout, client-node's request timeout on a loaded
+    // machine): that is normal in Kubernetes, so it is resumed from the last resourceVersion seen,
+    // and only an event that shows a partial Secret is a violation.
+    let lastRv = initial.metadata?.resourceVersion ?? "";
+    let stopped = false;
+    let resumes = 0;
+    let ac: { abort(): void } | undefined;
+    const watchFrom = async (rv: string): Promise<void> => {
+      ac = await new Watch(kube.kc).watch(`/api/v1/namespaces/${ns.name}/secrets`, { resourceVersion: rv, allowWatchBookmarks: true },
+        (type: string, obj: V1Secret) => {
+          lastRv = obj.metadata?.resourceVersion ?? lastRv;
+          const name = obj.metadata?.name ?? "";
+          const want = wanted.get(name);
+          if (want === undefined || (type !== "ADDED" && type !== "MODIFIED")) return;
+          observed++;
+          const got = decodeData(obj.data);
+          if (JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(want).sort())) {
+            violations.push(`${type} ${name}: keys ${Object.keys(got).sort().join(",")}`);
+          }
+        },
+        () => {
+          if (stopped) return;
+          if (++resumes > 50) {
+            violations.push("watch kept ending (over 50 resumes)");
+            return;
+          }
+          void watchFrom(lastRv).catch((e: unknown) => violations.push(`watch could not resume: ${e instanceof Error ? e.message : "unknown error"}`));
+        });
+    };
+    await watchFrom(lastRv);
     stopWatch = () => {
-      ac.abort();
+      stopped = true;
+      ac?.abort();
     };
 
     for (let i = 0; i < COUNT; i++) {
