@@ -105,11 +105,14 @@ describe("planRefresh", () => {
 });
 
 describe("planRefresh with a refresh remembered in memory (no status write)", () => {
-  const rememberCases: { reason: string; es: ReturnType<typeof makeEs>; remembered: number; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
+  const rememberCases: { reason: string; es: ReturnType<typeof makeEs>; remembered: number | undefined; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
     { reason: "a later remembered refresh postpones the next one (status alone: due at T0+1s)", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 16_000, now: T0 + 20_000, sync: false, why: "not-due", after: 11_000 },
     { reason: "due again at the grid instant after the remembered refresh", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 16_000, now: T0 + 31_000, sync: true, why: "interval-elapsed", after: 15_000 },
     { reason: "an older remembered refresh never moves the schedule earlier", es: synced({ refreshInterval: "15s" }, T0 + 10_000), remembered: T0, now: T0 + 12_000, sync: false, why: "not-due", after: 4_000 },
-    { reason: "memory never stands in for a first sync", es: makeEs({ refreshInterval: "15s" }), remembered: T0, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
+    { reason: "memory never stands in for a first sync of a Periodic ExternalSecret", es: makeEs({ refreshInterval: "15s" }), remembered: T0, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
+    { reason: "under CreatedOnce a remembered sync counts before the informer shows our status write (no second generation)", es: makeEs({ refreshPolicy: "CreatedOnce" }), remembered: T0, now: T0 + 1000, sync: false, why: "created-once" },
+    { reason: "under refreshInterval 0 a remembered sync counts too", es: makeEs({ refreshInterval: "0" }), remembered: T0, now: T0 + 1000, sync: false, why: "not-due" },
+    { reason: "with nothing remembered, CreatedOnce without status is a first sync", es: makeEs({ refreshPolicy: "CreatedOnce" }), remembered: undefined, now: T0, sync: true, why: "never-synced" },
     { reason: "a refreshSchedule counts from the remembered refresh too", es: synced({ refreshSchedule: "0 12 * * *" }, T0), remembered: T0 + 2 * H + 1, now: T0 + 3 * H, sync: false, why: "not-due", after: 23 * H },
   ];
   it.each(rememberCases)("$reason", ({ es, remembered, now, sync, why, after }) => {

@@ -127,7 +127,8 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
  * - `syncWindows` hold back the periodic/scheduled refreshes (not changes or repairs) outside an
  *   allow window or inside a deny window, and come back when the window opens.
  * `rememberedRefresh` is the last refresh kept in memory when its status write was skipped
- * (refreshes.ts); it only ever moves the last refresh later, and never counts as a first sync.
+ * (refreshes.ts); it only ever moves the last refresh later, and counts as a first sync only under
+ * a fetch-once policy (the status write may not have reached the informer's copy yet).
  */
 export function planRefresh(es: ExternalSecret, intact: boolean, now: number, rememberedRefresh?: number): RefreshDecision {
   const policy = es.spec.refreshPolicy ?? "Periodic";
@@ -150,8 +151,11 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
     return after === undefined ? { sync, reason } : { sync, reason, requeueAfterMs: after };
   };
 
-  if (synced === undefined || synced === "" || Number.isNaN(last)) return decide(true, "never-synced", nextDueAfterSync(es, now));
   const fetchOnce = policy === "CreatedOnce" || (periodic && es.spec.refreshSchedule === undefined && es.spec.refreshIntervalMs <= 0);
+  const statusSynced = synced !== undefined && synced !== "" && !Number.isNaN(last);
+  // Under a fetch-once policy, a sync remembered for this uid+generation counts even before the
+  // informer's copy shows our own status write: refetching then would rotate generator values.
+  if (!statusSynced && !(fetchOnce && rememberedRefresh !== undefined)) return decide(true, "never-synced", nextDueAfterSync(es, now));
   if (synced !== resourceVersionOf(es) && !fetchOnce) return decide(true, "spec-changed", nextDueAfterSync(es, now));
   const repairable = es.spec.target.creationPolicy !== "None" && es.spec.target.creationPolicy !== "Orphan";
   if (!intact && repairable) return decide(true, "secret-drifted", nextDueAfterSync(es, now));
