@@ -2,18 +2,10 @@
 // that the Vault provider hands the ConfigMap's PEM to its port.
 import { describe, expect, it } from "vitest";
 import { KsealError } from "../../src/errors.ts";
-import { parseSecretStore } from "../../src/operator/externalsecret/parse.ts";
 import { configMapNamespace, storeContext, type StoreReadPort } from "../../src/operator/secretstore/index.ts";
 import type { StoreContext } from "../../src/stores/contract.ts";
 import { createVaultProvider, type VaultPort } from "../../src/stores/vault/index.ts";
-
-const store = (kind: "SecretStore" | "ClusterSecretStore", namespace?: string) =>
-  parseSecretStore({
-    apiVersion: "external-secrets.io/v1",
-    kind,
-    metadata: { name: "vault", ...(namespace === undefined ? {} : { namespace }) },
-    spec: { provider: { fake: { data: [] } } },
-  });
+import { makeStore } from "./fixtures.ts";
 
 describe("configMapNamespace (ESO's caProvider namespace rules)", () => {
   it.each([
@@ -22,7 +14,7 @@ describe("configMapNamespace (ESO's caProvider namespace rules)", () => {
     { reason: "a ClusterSecretStore reads the namespace it names", kind: "ClusterSecretStore" as const, storeNs: undefined, refNs: "certs", want: "certs" },
   ])("$reason", ({ kind, storeNs, refNs, want }) => {
     const ref = { name: "ca", key: "ca.crt", ...(refNs === undefined ? {} : { namespace: refNs }) };
-    expect(configMapNamespace(store(kind, storeNs), ref, "es-ns")).toBe(want);
+    expect(configMapNamespace(makeStore(kind, storeNs), ref, "es-ns")).toBe(want);
   });
 
   it.each([
@@ -40,7 +32,7 @@ describe("configMapNamespace (ESO's caProvider namespace rules)", () => {
     const ref = { name: "ca", key: "ca.crt", ...(refNs === undefined ? {} : { namespace: refNs }) };
     let err: unknown;
     try {
-      configMapNamespace(store(kind, storeNs), ref, "es-ns");
+      configMapNamespace(makeStore(kind, storeNs), ref, "es-ns");
     } catch (e: unknown) {
       err = e;
     }
@@ -67,9 +59,9 @@ describe("storeContext.readConfigMapKey", () => {
 
   it("reads through the port in the namespace the rules pick, and rejects before any read otherwise", async () => {
     reads.length = 0;
-    await storeContext(store("SecretStore", "team"), "team", deps).readConfigMapKey({ name: "ca", key: "ca.crt" });
-    await storeContext(store("ClusterSecretStore"), "app", deps).readConfigMapKey({ name: "ca", key: "ca.crt", namespace: "certs" });
-    await expect(storeContext(store("ClusterSecretStore"), "app", deps).readConfigMapKey({ name: "ca", key: "ca.crt" })).rejects.toMatchObject({ code: "STORE_INVALID_CONFIG" });
+    await storeContext(makeStore("SecretStore", "team"), "team", deps).readConfigMapKey({ name: "ca", key: "ca.crt" });
+    await storeContext(makeStore("ClusterSecretStore"), "app", deps).readConfigMapKey({ name: "ca", key: "ca.crt", namespace: "certs" });
+    await expect(storeContext(makeStore("ClusterSecretStore"), "app", deps).readConfigMapKey({ name: "ca", key: "ca.crt" })).rejects.toMatchObject({ code: "STORE_INVALID_CONFIG" });
     expect(reads).toEqual(["team/ca/ca.crt", "certs/ca/ca.crt"]);
   });
 });

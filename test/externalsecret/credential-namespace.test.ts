@@ -3,16 +3,8 @@
 // ExternalSecret's); a SecretStore only its own, refusing a reference that names another.
 import { describe, expect, it } from "vitest";
 import { KsealError } from "../../src/errors.ts";
-import { parseSecretStore } from "../../src/operator/externalsecret/parse.ts";
 import { credentialNamespace } from "../../src/operator/secretstore/index.ts";
-
-const store = (kind: "SecretStore" | "ClusterSecretStore", namespace?: string) =>
-  parseSecretStore({
-    apiVersion: "external-secrets.io/v1",
-    kind,
-    metadata: { name: "vault", ...(namespace === undefined ? {} : { namespace }) },
-    spec: { provider: { fake: { data: [] } } },
-  });
+import { makeStore } from "./fixtures.ts";
 
 describe("credentialNamespace", () => {
   it.each([
@@ -23,7 +15,7 @@ describe("credentialNamespace", () => {
     { reason: "a ClusterSecretStore without one reads the ExternalSecret's", kind: "ClusterSecretStore" as const, storeNs: undefined, refNs: undefined, want: "es-ns" },
   ])("$reason", ({ kind, storeNs, refNs, want }) => {
     const ref = { name: "token", ...(refNs === undefined ? {} : { namespace: refNs }) };
-    expect(credentialNamespace(store(kind, storeNs), "Secret", ref, "es-ns")).toBe(want);
+    expect(credentialNamespace(makeStore(kind, storeNs), "Secret", ref, "es-ns")).toBe(want);
   });
 
   it.each([
@@ -32,7 +24,7 @@ describe("credentialNamespace", () => {
   ])("a SecretStore naming another namespace for a $what is refused", ({ what, message }) => {
     let err: unknown;
     try {
-      credentialNamespace(store("SecretStore", "team"), what, { name: "token", namespace: "kube-system" }, "es-ns");
+      credentialNamespace(makeStore("SecretStore", "team"), what, { name: "token", namespace: "kube-system" }, "es-ns");
     } catch (e: unknown) {
       err = e;
     }

@@ -1,9 +1,9 @@
-// Shared builders for ExternalSecret unit tests: a parsed ES from a partial spec, and a small
-// template engine that understands `{{ .name }}` and `{{ .name | upper }}` (the real engine is
-// src/template; the plan only sees the port).
-import { parseExternalSecret } from "../../src/operator/externalsecret/parse.ts";
+// Shared builders for ExternalSecret unit tests: a parsed ES from a partial spec, a parsed store with
+// a fake provider, and a small template engine that understands `{{ .name }}` and
+// `{{ .name | upper }}` (the real engine is src/template; the plan only sees the port).
+import { parseExternalSecret, parseSecretStore } from "../../src/operator/externalsecret/parse.ts";
 import type { TemplateEngine } from "../../src/operator/externalsecret/plan.ts";
-import type { ExternalSecret } from "../../src/operator/externalsecret/types.ts";
+import type { ExternalSecret, SecretStore } from "../../src/operator/externalsecret/types.ts";
 
 export function makeEs(spec: Record<string, unknown>, extra: { status?: Record<string, unknown>; metadata?: Record<string, unknown> } = {}): ExternalSecret {
   return parseExternalSecret({
@@ -12,6 +12,16 @@ export function makeEs(spec: Record<string, unknown>, extra: { status?: Record<s
     metadata: { name: "app", namespace: "team", uid: "uid-1", generation: 1, ...extra.metadata },
     spec: { secretStoreRef: { name: "store", kind: "SecretStore" }, data: [{ secretKey: "k", remoteRef: { key: "remote" } }], ...spec },
     status: extra.status ?? {},
+  });
+}
+
+/** A parsed (Cluster)SecretStore "vault" with a fake provider, in `namespace` when given. */
+export function makeStore(kind: "SecretStore" | "ClusterSecretStore", namespace?: string): SecretStore {
+  return parseSecretStore({
+    apiVersion: "external-secrets.io/v1",
+    kind,
+    metadata: { name: "vault", ...(namespace === undefined ? {} : { namespace }) },
+    spec: { provider: { fake: { data: [] } } },
   });
 }
 
