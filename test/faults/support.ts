@@ -110,13 +110,4 @@ export async function sealedSecretEvents(kube: FaultKube, namespace: string): Pr
 }
 
 /** Deterministic PRNG (mulberry32) for fixed-seed fault schedules. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rand as seeded } from "../fuzz/support.ts";

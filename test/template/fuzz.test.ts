@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KsealError } from "../../src/errors.ts";
 import { renderTemplate } from "../../src/template/index.ts";
-
-/** Mulberry32: a tiny seeded PRNG so every run explores the same templates. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rand } from "../fuzz/support.ts";
 
 const FUNCS = ["upper", "lower", "trim", "quote", "b64enc", "b64dec", "len", "print", "printf", "index", "slice", "default", "empty", "list", "dict", "toJson", "fromJson", "add", "sub", "div", "mod", "repeat", "until", "splitList", "join", "regexFind", "regexReplaceAll", "first", "last", "sortAlpha", "eq", "lt", "and", "or", "not", "indent", "substr", "trunc", "sha256sum", "toString", "int", "seq", "nospace", "title", "replace"];
 const ATOMS = [".", ".a", ".b", ".nope", "$", "$.a", "1", "-3", "0", "2.5", '"x"', '"a,b"', '"[a-z]+"', '"%v %d"', "true", "nil", "`raw`", "'c'", "0x10", '"{\\"k\\":1}"'];
@@ -43,7 +32,7 @@ function gen(r: () => number, depth: number): string {
 
 describe("template engine fuzz (seeded grammar, time-bounded)", () => {
   it("never crashes or hangs: every outcome is a string or a KsealError", () => {
-    const r = rng(0x5eed_4);
+    const r = rand(0x5eed_4);
     const deadline = Date.now() + 10_000;
     let runs = 0;
     let rendered = 0;
