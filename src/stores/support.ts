@@ -2,7 +2,7 @@
  * Small pieces every provider shares: turning JSON values into bytes the way ESO does, property
  * selection with ESO's error, name/tag matching for `find`, and HTTP-status → error-code mapping.
  */
-import { SecretNotFoundError, StoreErrorCode, storeError, type FindSpec } from "./contract.ts";
+import { SecretNotFoundError, StoreErrorCode, storeError, type ConfigMapKeyRef, type FindSpec, type StoreContext } from "./contract.ts";
 import { selectProperty } from "./gjson.ts";
 import type { KsealError } from "../errors.ts";
 import { compileGoRegexp, GoRegexpSyntaxError } from "../regex/go.ts";
@@ -17,6 +17,17 @@ export function utf8(s: string): Uint8Array {
 
 export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
+}
+
+/** ESO's `caProvider`: a CA bundle in a key of a Secret or of a ConfigMap. */
+export interface CaProviderRef extends ConfigMapKeyRef {
+  readonly type: "Secret" | "ConfigMap";
+}
+
+/** The bytes a `caProvider` names, read through the store context (with its errors for either kind). */
+export function readCaProvider(ctx: StoreContext, ca: CaProviderRef): Promise<Uint8Array> {
+  const ref = { name: ca.name, key: ca.key, ...(ca.namespace === undefined ? {} : { namespace: ca.namespace }) };
+  return ca.type === "ConfigMap" ? ctx.readConfigMapKey(ref) : ctx.readSecretKey(ref);
 }
 
 /** A JSON value as bytes: strings as their UTF-8, anything else as compact JSON (gjson's `String()`). */

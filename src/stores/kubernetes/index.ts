@@ -17,7 +17,7 @@
  */
 import { CoreV1Api, KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import { SecretNotFoundError, StoreErrorCode, storeError, type FindSpec, type Provider, type RemoteRef, type SecretsClient, type StoreContext, type ValidationResult } from "../contract.ts";
-import { errorForStatus, fromUtf8, jsonValueBytes, nameMatcher, pickProperty, specKeyRef, specObject, specOptObject, specOptString, utf8 } from "../support.ts";
+import { errorForStatus, fromUtf8, jsonValueBytes, nameMatcher, pickProperty, readCaProvider, specKeyRef, specObject, specOptObject, specOptString, utf8, type CaProviderRef } from "../support.ts";
 import { KsealError } from "../../errors.ts";
 
 const PROVIDER = "kubernetes";
@@ -38,7 +38,7 @@ interface KubernetesSpec {
   readonly remoteNamespace: string;
   readonly url: string;
   readonly caBundle?: string;
-  readonly caProvider?: { readonly type: "Secret" | "ConfigMap"; readonly ref: KeyRef };
+  readonly caProvider?: CaProviderRef;
   readonly auth: Auth;
 }
 
@@ -63,7 +63,7 @@ function parseSpec(raw: unknown): KubernetesSpec {
     const key = specOptString(caProvider, "key", `${P}.server.caProvider`);
     if (name === undefined || key === undefined) throw invalid(`${P}.server.caProvider needs name and key`, `${P}.server.caProvider`);
     const ns = specOptString(caProvider, "namespace", `${P}.server.caProvider`);
-    ca = { type, ref: { name, key, ...(ns === undefined ? {} : { namespace: ns }) } };
+    ca = { type, name, key, ...(ns === undefined ? {} : { namespace: ns }) };
   }
   const authObj = specOptObject(o, "auth", P);
   const authRef = specKeyRef(o, "authRef", P);
@@ -105,10 +105,6 @@ function parseSpec(raw: unknown): KubernetesSpec {
   };
 }
 
-function caBytes(ca: NonNullable<KubernetesSpec["caProvider"]>, ctx: StoreContext): Promise<Uint8Array> {
-  return ca.type === "ConfigMap" ? ctx.readConfigMapKey(ca.ref) : ctx.readSecretKey(ca.ref);
-}
-
 async function kubeConfigFor(spec: KubernetesSpec, ctx: StoreContext): Promise<KubeConfig> {
   const kc = new KubeConfig();
   const text = async (ref: KeyRef): Promise<string> => fromUtf8(await ctx.readSecretKey(ref));
@@ -121,7 +117,7 @@ async function kubeConfigFor(spec: KubernetesSpec, ctx: StoreContext): Promise<K
     }
     return kc;
   }
-  const caData = spec.caBundle ?? (spec.caProvider === undefined ? undefined : Buffer.from(await caBytes(spec.caProvider, ctx)).toString("base64"));
+  const caData = spec.caBundle ?? (spec.caProvider === undefined ? undefined : Buffer.from(await readCaProvider(ctx, spec.caProvider)).toString("base64"));
   const user: { name: string; token?: string; certData?: string; keyData?: string } = { name: "kseal" };
   if (spec.auth.kind === "token") user.token = (await text(spec.auth.bearerToken)).trim();
   else if (spec.auth.kind === "cert") {

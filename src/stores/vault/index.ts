@@ -3,7 +3,7 @@
  * auth, AppRole, Kubernetes (TokenRequest + TokenReview) and JWT, tokens cached per store.
  */
 import { type Provider, type SecretsClient, type StoreContext } from "../contract.ts";
-import { fromUtf8 } from "../support.ts";
+import { fromUtf8, readCaProvider } from "../support.ts";
 import { VaultTokenCache } from "./auth.ts";
 import { VaultClient } from "./client.ts";
 import { nodeVaultPort } from "./node-vault.ts";
@@ -24,10 +24,7 @@ export interface VaultProviderOptions {
 
 async function caPem(spec: VaultSpec, ctx: StoreContext): Promise<string | undefined> {
   if (spec.caBundle !== undefined) return Buffer.from(spec.caBundle, "base64").toString("utf8");
-  if (spec.caProvider === undefined) return undefined;
-  const { type, name, key, namespace } = spec.caProvider;
-  const ref = { name, key, ...(namespace === undefined ? {} : { namespace }) };
-  return fromUtf8(type === "ConfigMap" ? await ctx.readConfigMapKey(ref) : await ctx.readSecretKey(ref));
+  return spec.caProvider === undefined ? undefined : fromUtf8(await readCaProvider(ctx, spec.caProvider));
 }
 
 export function createVaultProvider(options: VaultProviderOptions = {}): Provider {

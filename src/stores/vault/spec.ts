@@ -1,6 +1,6 @@
 /** Parsing of ESO's `spec.provider.vault` (field names exactly as ESO's v1 API). */
 import { StoreErrorCode, storeError, type SecretKeyRef, type ServiceAccountRef } from "../contract.ts";
-import { specKeyRef, specObject, specOptObject, specOptString, specString } from "../support.ts";
+import { specKeyRef, specObject, specOptObject, specOptString, specString, type CaProviderRef } from "../support.ts";
 
 export type VaultAuthSpec =
   | { readonly method: "token"; readonly tokenSecretRef: SecretKeyRef }
@@ -16,7 +16,7 @@ export interface VaultSpec {
   readonly namespace?: string;
   /** Base64 PEM (ESO `caBundle`). */
   readonly caBundle?: string;
-  readonly caProvider?: { readonly type: "Secret" | "ConfigMap"; readonly name: string; readonly key: string; readonly namespace?: string };
+  readonly caProvider?: CaProviderRef;
   readonly auth: VaultAuthSpec;
 }
 
