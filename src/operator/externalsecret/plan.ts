@@ -137,14 +137,6 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
   const last = Number.isNaN(fromStatus) || rememberedRefresh === undefined ? fromStatus : Math.max(fromStatus, rememberedRefresh);
   const synced = es.status.syncedResourceVersion;
   const periodic = policy === "Periodic";
-  const nextDue = (): number | undefined => {
-    if (!periodic) return undefined;
-    const base = Number.isNaN(last) ? now : last;
-    const candidates: number[] = [];
-    if (es.spec.refreshSchedule !== undefined) candidates.push(nextFire(es.spec.refreshSchedule, base));
-    else if (es.spec.refreshIntervalMs > 0) candidates.push(nextOnGrid(es, base));
-    return candidates.length === 0 ? undefined : Math.min(...candidates);
-  };
   const later = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.max(0, at - now));
   const decide = (sync: boolean, reason: RefreshReason, at: number | undefined): RefreshDecision => {
     const after = later(at);
@@ -162,7 +154,8 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
   if (policy === "CreatedOnce") return decide(false, "created-once", undefined);
   if (policy === "OnChange") return decide(false, "not-due", undefined);
 
-  const due = nextDue();
+  // The refresh that follows the last one, as if it had just happened.
+  const due = nextDueAfterSync(es, Number.isNaN(last) ? now : last);
   if (due === undefined) return decide(false, "not-due", undefined);
   const win = windowState(es, now);
   if (due <= now) {
