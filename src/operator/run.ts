@@ -10,6 +10,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { KsealError } from "../errors.ts";
 import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
+import { isAborted, sleep, systemClock } from "../kube/clock.ts";
 import { Controller, type ControllerOptions } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { startHealthServer, operatorReadiness } from "../kube/health.ts";
@@ -65,9 +66,6 @@ function ownerKeys(kind: string): (c: Change) => string[] {
     .filter((r) => r.kind === kind && r.controller === true)
     .map((r) => objectKey(c.object.metadata?.namespace, r.name));
 }
-
-/** Read through a call: the signal may have aborted while we awaited (TS narrows a direct read). */
-const isAborted = (signal: AbortSignal): boolean => signal.aborted;
 
 export interface RunningOperator {
   stop(): Promise<void>;
@@ -171,13 +169,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
           for (const k of informer.keys()) controller.queue.add(k, "low");
         }
         const wait = decision.nextAt === null ? 3_600_000 : Math.max(1000, Math.min(decision.nextAt.getTime() - Date.now(), 3_600_000));
-        await new Promise((resolve) => {
-          const t = setTimeout(resolve, wait);
-          signal.addEventListener("abort", () => {
-            clearTimeout(t);
-            resolve(undefined);
-          }, { once: true });
-        });
+        await sleep(systemClock, wait, signal).catch(() => undefined);
       }
     });
     const opener = async (ss: SealedSecret) => buildSecret(ss, await pool.open(ss));
@@ -225,13 +217,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         await publishRecipients(http, flags.namespace, ageKeys).catch((e: unknown) => {
           log.warn({ error: e instanceof KsealError ? e.code : "unknown" }, "cannot publish age recipients");
         });
-        await new Promise((resolve) => {
-          const t = setTimeout(resolve, 60_000);
-          signal.addEventListener("abort", () => {
-            clearTimeout(t);
-            resolve(undefined);
-          }, { once: true });
-        });
+        await sleep(systemClock, 60_000, signal).catch(() => undefined);
       }
     });
     routes["GET /v1/age-recipients"] = async () => ({
