@@ -178,6 +178,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
   const custom = o.kc.makeApiClient(CustomObjectsApi);
   const now = o.now ?? ((): number => Date.now());
   const storeReads = kubeStoreReadPort(core, custom);
+  const generators = kubeGeneratorReadPort(custom);
   return {
     secrets: coreSecretPort(core),
     async readConfigMap(namespace, name) {
@@ -191,7 +192,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
     hmacKey: hmacKeyLoader(core, o.operatorNamespace),
     template: o.template ?? esoTemplateEngine,
     now,
-    generate: (ref, namespace) => generate(ref, namespace, kubeGeneratorReadPort(custom)),
+    generate: (ref, namespace) => generate(ref, namespace, generators),
     refreshes: new RefreshMemory(),
     storeReads,
     storeStatus: kubeStoreStatusPort(custom),
