@@ -4,29 +4,21 @@
  * its certificate and age recipient, and turns an ExternalSecret, a SealedSecret and a SopsSecret
  * into Secrets (status patches included) without one forbidden answer.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
-import { helmTemplate } from "./render.ts";
+import { chartRbac, kubectl, serviceAccountKubeconfig } from "./chart-rbac.ts";
 
 const kube = testKube();
 const dir = mkdtempSync(join(tmpdir(), "kseal-rbac-"));
-const RBAC_KINDS = new Set(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]);
 let ns: { name: string; remove: () => Promise<void> };
 let op: RunningOperatorProcess | undefined;
 let rbacYaml = "";
-
-function kubectl(args: readonly string[], input: string): void {
-  const r = spawnSync("/usr/bin/kubectl", [`--kubeconfig=${inject("peers").kube.kubeconfig}`, ...args], { input, encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-}
 
 async function secretKeys(name: string): Promise<string[] | undefined> {
   const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
@@ -37,22 +29,9 @@ beforeAll(async () => {
   await applyProjectCrds(kube, "bitnami.com_sealedsecrets.yaml", "external-secrets.io_externalsecrets.yaml", "external-secrets.io_secretstores.yaml",
     "external-secrets.io_clustersecretstores.yaml", "external-secrets.io_clusterexternalsecrets.yaml", "kseal.dev_sopssecrets.yaml");
   ns = await createNamespace(kube, "kseal-rbac");
-  // Release name = namespace (it contains "kseal", so objects are named after it): the
-  // cluster-scoped ClusterRole/Binding never collide with another run.
-  const rendered = helmTemplate([`watchNamespace=${ns.name}`], { namespace: ns.name, release: ns.name });
-  rbacYaml = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string } | null)
-    .filter((o): o is { kind: string } => o !== null && RBAC_KINDS.has(o.kind))
-    .map((o) => JSON.stringify(o)).join("\n"); // a JSON stream, which kubectl reads
+  rbacYaml = chartRbac(ns.name);
   kubectl(["apply", "--server-side", "--field-manager=kseal-deploy-test", "-f", "-"], rbacYaml);
-  const token = await kube.core.createNamespacedServiceAccountToken({ namespace: ns.name, name: ns.name, body: { spec: { expirationSeconds: 3600 } } });
-  const peers = inject("peers");
-  const kubeconfig = join(dir, "kubeconfig");
-  writeFileSync(kubeconfig, JSON.stringify({
-    apiVersion: "v1", kind: "Config", "current-context": "sa",
-    clusters: [{ name: "test", cluster: { server: peers.kube.server, "certificate-authority": peers.kube.caFile } }],
-    users: [{ name: "sa", user: { token: token.status?.token ?? "" } }],
-    contexts: [{ name: "sa", context: { cluster: "test", user: "sa", namespace: ns.name } }],
-  }));
+  const kubeconfig = await serviceAccountKubeconfig(kube, ns.name, dir);
   // startOperator passes the admin kubeconfig first; a repeated parseArgs string option keeps
   // the last value, so this ServiceAccount kubeconfig is the one the operator uses.
   op = await startOperator({ namespace: ns.name, args: [`--kubeconfig=${kubeconfig}`, "--restart-debounce=1s"] });

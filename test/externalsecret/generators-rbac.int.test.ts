@@ -1,20 +1,17 @@
 // The chart's RBAC covers generators: kseal-operator, running with the token of the chart's own
 // ServiceAccount (watchNamespace: the namespaced rules are a Role), reads a Password (Role) and a
 // ClusterGenerator (ClusterRole) on demand and writes their values, without a forbidden answer.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
-import { helmTemplate } from "../deploy/render.ts";
+import { chartRbac, kubectl, serviceAccountKubeconfig } from "../deploy/chart-rbac.ts";
 
 const kube = testKube();
 const dir = mkdtempSync(join(tmpdir(), "kseal-gen-rbac-"));
-const RBAC_KINDS = new Set(["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]);
 const V = "generators.external-secrets.io/v1alpha1";
 const GEN = { group: "generators.external-secrets.io", version: "v1alpha1" } as const;
 let ns: { name: string; remove: () => Promise<void> };
@@ -22,31 +19,15 @@ let op: RunningOperatorProcess | undefined;
 let rbacYaml = "";
 let clusterGen = "";
 
-function kubectl(args: readonly string[], input: string): void {
-  const r = spawnSync("/usr/bin/kubectl", [`--kubeconfig=${inject("peers").kube.kubeconfig}`, ...args], { input, encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-}
-
 beforeAll(async () => {
   await applyProjectCrds(kube, "external-secrets.io_externalsecrets.yaml", "external-secrets.io_secretstores.yaml", "external-secrets.io_clustersecretstores.yaml",
     "external-secrets.io_clusterexternalsecrets.yaml", "generators.external-secrets.io_passwords.yaml", "generators.external-secrets.io_uuids.yaml",
     "generators.external-secrets.io_clustergenerators.yaml");
   ns = await createNamespace(kube, "kseal-gen-rbac");
   clusterGen = `digits-${ns.name}`.slice(0, 63);
-  const rendered = helmTemplate([`watchNamespace=${ns.name}`], { namespace: ns.name, release: ns.name });
-  rbacYaml = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string } | null)
-    .filter((o): o is { kind: string } => o !== null && RBAC_KINDS.has(o.kind))
-    .map((o) => JSON.stringify(o)).join("\n");
+  rbacYaml = chartRbac(ns.name);
   kubectl(["apply", "--server-side", "--field-manager=kseal-deploy-test", "-f", "-"], rbacYaml);
-  const token = await kube.core.createNamespacedServiceAccountToken({ namespace: ns.name, name: ns.name, body: { spec: { expirationSeconds: 3600 } } });
-  const peers = inject("peers");
-  const kubeconfig = join(dir, "kubeconfig");
-  writeFileSync(kubeconfig, JSON.stringify({
-    apiVersion: "v1", kind: "Config", "current-context": "sa",
-    clusters: [{ name: "test", cluster: { server: peers.kube.server, "certificate-authority": peers.kube.caFile } }],
-    users: [{ name: "sa", user: { token: token.status?.token ?? "" } }],
-    contexts: [{ name: "sa", context: { cluster: "test", user: "sa", namespace: ns.name } }],
-  }));
+  const kubeconfig = await serviceAccountKubeconfig(kube, ns.name, dir);
   await kube.custom.createNamespacedCustomObject({ ...GEN, namespace: ns.name, plural: "passwords", body: { apiVersion: V, kind: "Password", metadata: { name: "pw" }, spec: { length: 20 } } });
   await kube.custom.createClusterCustomObject({
     ...GEN, plural: "clustergenerators",
