@@ -16,6 +16,7 @@ import {
   type SealedSecret,
 } from "../../src/sealing/index.ts";
 import { encryptFile, generateAgeKey, type Format } from "../../src/sops/index.ts";
+import { seeded } from "../sops/support.ts";
 
 /** A marker inside every plaintext value of the fixtures. */
 export const CANARY = "CANARY-c0ffee-4711";
@@ -118,15 +119,5 @@ export function flipB64(s: string, i = 0): string {
 
 /** Deterministic junk bytes (xorshift32), including NULs and invalid UTF-8. */
 export function junk(n: number, seed = 0x1234567): Buffer {
-  let s = seed >>> 0;
-  const out = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s & 0xff;
-  }
-  return out;
+  return Buffer.from(seeded(seed)(n));
 }
