@@ -5,8 +5,7 @@
 import { SecretNotFoundError, StoreErrorCode, storeError, type ConfigMapKeyRef, type FindSpec, type StoreContext } from "./contract.ts";
 import { selectProperty } from "./gjson.ts";
 import type { KsealError } from "../errors.ts";
-import { compileGoRegexp, GoRegexpSyntaxError } from "../regex/go.ts";
-import type { GoRegexp } from "../regex/go.ts";
+import { compileUserRegexp } from "../regex/go.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -73,16 +72,7 @@ export function objectToMap(store: string, key: string, value: unknown): Record<
  */
 export function nameMatcher(store: string, find: FindSpec): (name: string) => boolean {
   if (find.name === undefined) return () => true;
-  let re: GoRegexp;
-  try {
-    re = compileGoRegexp(find.name.regexp);
-  } catch (e: unknown) {
-    if (!(e instanceof GoRegexpSyntaxError)) throw e;
-    throw storeError(StoreErrorCode.BadRequest, `find.name.regexp of store "${store}" is not a valid regular expression (${e.message})`, {
-      cause: e,
-      details: { store },
-    });
-  }
+  const re = compileUserRegexp(find.name.regexp, `find.name.regexp of store "${store}"`, StoreErrorCode.BadRequest, { store });
   return (name) => re.test(name);
 }
 
