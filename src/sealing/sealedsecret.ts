@@ -325,12 +325,13 @@ function omit<T>(obj: Readonly<Record<string, T>>, keys: readonly string[]): Rec
 /** Kubernetes' rule for Secret data keys (IsConfigMapKey). */
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
-/** Strict base64 decode; throws SEALING_INVALID naming only the item key. */
+/** An item of `data`/`stringData` as the string it must be; throws SEALING_INVALID naming only the key. */
 function itemString(value: unknown, field: string, key: string): string {
   if (typeof value !== "string") throw new KsealError("SEALING_INVALID", `${field} item "${key}" is not a string`, { details: { key } });
   return value;
 }
 
+/** Strict base64 decode; throws SEALING_INVALID naming only the item key. */
 function decodeBase64(value: string, key: string): Buffer {
   const clean = value.replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 !== 0) {
