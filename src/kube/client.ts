@@ -280,8 +280,11 @@ export class KubeHttp {
     return headers;
   }
 
-  /** URL, headers (credentials applied afresh) and body of one request. */
-  async #prepare(method: HttpMethod, path: string, options: RequestOptions): Promise<{ url: URL; headers: Record<string, string>; body: string | undefined }> {
+  /**
+   * URL and options of one request: credentials applied ({@link #authHeaders}), the shared
+   * connection pool, the body as JSON. The options suit both undici's `request` and `fetch`.
+   */
+  async #prepare(method: HttpMethod, path: string, options: RequestOptions) {
     const cluster = this.kc.getCurrentCluster();
     if (cluster === null) throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
     const url = new URL(cluster.server.replace(/\/+$/, "") + path);
@@ -294,7 +297,16 @@ export class KubeHttp {
       body = JSON.stringify(options.body);
       headers["content-type"] = options.contentType ?? "application/json";
     }
-    return { url, headers, body };
+    return {
+      url,
+      init: {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+    };
   }
 
   /**
@@ -304,62 +316,30 @@ export class KubeHttp {
    * Node stream that the caller must consume.
    */
   async #send(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
-    const { url, headers, body } = await this.#prepare(method, path, options);
-    const verb = method.toLowerCase();
+    const { url, init } = await this.#prepare(method, path, options);
     let res: Dispatcher.ResponseData;
     try {
-      res = await undiciRequest(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
+      res = await undiciRequest(url, init);
     } catch (e: unknown) {
       if (options.signal?.aborted === true) throw e;
-      throw new KsealError("KUBE_UNREACHABLE", `cannot reach the Kubernetes API (${verb})`, {
-        cause: e, details: { verb },
-      });
+      throw unreachable(method, e);
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
-    let reason = "";
-    try {
-      const status = (await res.body.json()) as { reason?: unknown };
-      if (typeof status.reason === "string") reason = status.reason;
-    } catch {
-      // a non-Status body: the HTTP code says enough
-    }
-    throw apiError(verb, path, res.statusCode, reason);
+    throw apiError(method, path, res.statusCode, await statusReason(() => res.body.json()));
   }
 
   /** Sends one request; returns the raw response for 2xx, throws `KUBE_API_ERROR` otherwise. */
   async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Response> {
-    const { url, headers, body } = await this.#prepare(method, path, options);
-    const verb = method.toLowerCase();
+    const { url, init } = await this.#prepare(method, path, options);
     let res: Response;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      });
+      res = await fetch(url, init);
     } catch (e: unknown) {
       if (options.signal?.aborted === true) throw e;
-      throw new KsealError("KUBE_UNREACHABLE", `cannot reach the Kubernetes API (${verb})`, {
-        cause: e, details: { verb },
-      });
+      throw unreachable(method, e);
     }
     if (res.status >= 200 && res.status < 300) return res;
-    let reason = "";
-    try {
-      const status = (await res.json()) as { reason?: unknown };
-      if (typeof status.reason === "string") reason = status.reason;
-    } catch {
-      // a non-Status body: the HTTP code says enough
-    }
-    throw apiError(verb, path, res.status, reason);
+    throw apiError(method, path, res.status, await statusReason(() => res.json()));
   }
 
   /** {@link request} and parse the JSON body. */
@@ -414,7 +394,8 @@ export class KubeHttp {
   /** Deletes an object; false when it was already gone. */
   async delete(r: ResourceType, namespace: string | undefined, name: string): Promise<boolean> {
     try {
-      await this.request(HttpMethod.DELETE, resourcePath(r, { namespace, name }));
+      const res = await this.#send(HttpMethod.DELETE, resourcePath(r, { namespace, name }));
+      await res.body.dump();
       return true;
     } catch (e: unknown) {
       if (isNotFound(e)) return false;
@@ -490,7 +471,23 @@ export class KubeHttp {
   }
 }
 
-function apiError(verb: string, path: string, status: number, reason: string): KsealError {
+function unreachable(method: HttpMethod, cause: unknown): KsealError {
+  const verb = method.toLowerCase();
+  return new KsealError("KUBE_UNREACHABLE", `cannot reach the Kubernetes API (${verb})`, { cause, details: { verb } });
+}
+
+/** The `reason` of a refusal's Status body; "" for a non-Status body (the HTTP code says enough). */
+async function statusReason(json: () => Promise<unknown>): Promise<string> {
+  try {
+    const status = (await json()) as { reason?: unknown };
+    return typeof status.reason === "string" ? status.reason : "";
+  } catch {
+    return "";
+  }
+}
+
+function apiError(method: HttpMethod, path: string, status: number, reason: string): KsealError {
+  const verb = method.toLowerCase();
   return new KsealError(
     "KUBE_API_ERROR",
     `Kubernetes API ${verb} ${resourceOfPath(path)} failed: ${String(status)}${reason === "" ? "" : ` ${reason}`}`,
