@@ -9,7 +9,7 @@
 // outputs. Zero occurrences, in any form (e2e/leaks/canaries.ts). The test first proves the
 // canaries really flowed: each good path's Secret holds its canary.
 // The shared kube-apiserver runs without an audit log (test/peers/kube.ts), so none is scanned.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -19,11 +19,12 @@ import { credentials } from "@grpc/grpc-js";
 import { AppsV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
-import { baoApi, enableKubernetesAuth, putKubernetesRole, putPolicy } from "../../test/peers/openbao.ts";
+import { baoApi, putKubernetesRole, putPolicy } from "../../test/peers/openbao.ts";
 import { waitFor } from "../../test/peers/process.ts";
 import { runPeer } from "../../test/support/bins.ts";
 import { createNamespace, testKube } from "../../test/support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
+import { enableTokenReviewAuth } from "../../test/stores/bao-token-review.ts";
 import { canaryOf, describeFinding, newCanary, scan, type Canary, type Finding } from "./canaries.ts";
 
 const peers = inject("peers");
@@ -168,20 +169,8 @@ beforeAll(async () => {
   await putPolicy(peers.vault, prefix, `path "secret/data/${prefix}/*" { capabilities = ["read"] }\npath "secret/metadata/${prefix}/*" { capabilities = ["read", "list"] }`);
   const tok = (await baoApi(peers.vault, "POST", "auth/token/create", { policies: [prefix], ttl: "1h" })) as { auth: { client_token: string } };
   baoToken = canaryOf("openbao/store-token", tok.auth.client_token);
-  for (const name of ["vault-reviewer", "app-reader"]) {
-    await kube.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name } } });
-  }
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: `kseal-${prefix}-reviewer` },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-      subjects: [{ kind: "ServiceAccount", name: "vault-reviewer", namespace: ns.name }],
-    },
-  });
-  const reviewer = await kube.core.createNamespacedServiceAccountToken({ namespace: ns.name, name: "vault-reviewer", body: { spec: { expirationSeconds: 3600 } } });
-  await enableKubernetesAuth(peers.vault, {
-    kubernetesHost: peers.kube.server, caPem: readFileSync(peers.kube.caFile, "utf8"), reviewerJwt: reviewer.status?.token ?? "", mount,
-  });
+  await kube.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: "app-reader" } } });
+  await enableTokenReviewAuth(kube, { namespace: ns.name, reviewer: "vault-reviewer", binding: `kseal-${prefix}-reviewer`, mount });
   await putKubernetesRole(peers.vault, { name: "app", serviceAccounts: ["app-reader"], namespaces: [ns.name], policies: [prefix], mount });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: C.baoDb.value } });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/app`, { data: { api_key: C.baoApp.value } });

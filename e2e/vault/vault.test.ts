@@ -3,13 +3,13 @@
 // ExternalSecret with a template, the Secret materialized, the value rotated in OpenBao, the Secret
 // updated and the Deployment that asks for it restarted.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { AppsV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { baoApi, enableKubernetesAuth, putKubernetesRole, putPolicy } from "../../test/peers/openbao.ts";
+import { baoApi, putKubernetesRole, putPolicy } from "../../test/peers/openbao.ts";
 import { waitFor } from "../../test/peers/process.ts";
 import { createNamespace, testKube } from "../../test/support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
+import { enableTokenReviewAuth } from "../../test/stores/bao-token-review.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -33,22 +33,8 @@ beforeAll(async () => {
   ns = await createNamespace(kube, "e2e-vault");
   await applyProjectCrds(kube, "external-secrets.io_secretstores.yaml", "external-secrets.io_clustersecretstores.yaml",
     "external-secrets.io_externalsecrets.yaml", "external-secrets.io_clusterexternalsecrets.yaml");
-  for (const name of ["vault-reviewer", "app-reader"]) {
-    await kube.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name } } });
-  }
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: `kseal-${prefix}-reviewer` },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-      subjects: [{ kind: "ServiceAccount", name: "vault-reviewer", namespace: ns.name }],
-    },
-  });
-  const reviewer = await kube.core.createNamespacedServiceAccountToken({
-    namespace: ns.name, name: "vault-reviewer", body: { spec: { expirationSeconds: 3600 } },
-  });
-  await enableKubernetesAuth(peers.vault, {
-    kubernetesHost: peers.kube.server, caPem: readFileSync(peers.kube.caFile, "utf8"), reviewerJwt: reviewer.status?.token ?? "", mount,
-  });
+  await kube.core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: "app-reader" } } });
+  await enableTokenReviewAuth(kube, { namespace: ns.name, reviewer: "vault-reviewer", binding: `kseal-${prefix}-reviewer`, mount });
   await putPolicy(peers.vault, prefix, `path "secret/data/${prefix}/*" { capabilities = ["read"] }`);
   await putKubernetesRole(peers.vault, { name: "app", serviceAccounts: ["app-reader"], namespaces: [ns.name], policies: [prefix], mount });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: `v1-${canary}` } });

@@ -15,17 +15,18 @@
 // document says), and a namespaced SecretStore whose credential reference names another namespace
 // (never read there; a ClusterSecretStore may, as the positive control).
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { RbacAuthorizationV1Api } from "@kubernetes/client-node";
-import { baoApi, enableKubernetesAuth, putKubernetesRole, putPolicy } from "../peers/openbao.ts";
+import { baoApi, putKubernetesRole, putPolicy } from "../peers/openbao.ts";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
+import { enableTokenReviewAuth } from "../stores/bao-token-review.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -106,18 +107,8 @@ beforeAll(async () => {
   await kube.core.createNamespacedSecret({ namespace: origin.name, body: { metadata: { name: "bao-cred" }, stringData: { token: tok.auth.client_token } } });
   // Kubernetes auth that WOULD let origin/origin-only in: if a namespaced store in the watched
   // namespace ever minted that account's token, its login would succeed.
-  for (const name of ["origin-only", "reviewer"]) await kube.core.createNamespacedServiceAccount({ namespace: origin.name, body: { metadata: { name } } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: `kseal-${prefix}-reviewer` },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-      subjects: [{ kind: "ServiceAccount", name: "reviewer", namespace: origin.name }],
-    },
-  });
-  const reviewer = await kube.core.createNamespacedServiceAccountToken({ namespace: origin.name, name: "reviewer", body: { spec: { expirationSeconds: 3600 } } });
-  await enableKubernetesAuth(peers.vault, {
-    kubernetesHost: peers.kube.server, caPem: readFileSync(peers.kube.caFile, "utf8"), reviewerJwt: reviewer.status?.token ?? "", mount,
-  });
+  await kube.core.createNamespacedServiceAccount({ namespace: origin.name, body: { metadata: { name: "origin-only" } } });
+  await enableTokenReviewAuth(kube, { namespace: origin.name, reviewer: "reviewer", binding: `kseal-${prefix}-reviewer`, mount });
   await putKubernetesRole(peers.vault, { name: "origin", serviceAccounts: ["origin-only"], namespaces: [origin.name], policies: [prefix], mount });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { password: "from-openbao" } });
   op = await startOperator({ namespace: home.name, args: [`--watch-namespace=${watched.name}`] });
