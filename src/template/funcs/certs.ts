@@ -149,7 +149,7 @@ function signerFor(key: KeyObject): Signer {
 }
 
 /** sprig's pemBlockForKey: RSA as PKCS#1, ECDSA as SEC 1, anything else as PKCS#8. */
-function keyPem(key: KeyObject): string {
+export function pemBlockForKey(key: KeyObject): string {
   switch (key.asymmetricKeyType) {
     case "rsa":
       return pemEncode({ type: "RSA PRIVATE KEY", headers: [], bytes: key.export({ type: "pkcs1", format: "der" }) });
@@ -345,7 +345,7 @@ function issuerOf(ca: Value): Issuer {
 }
 
 function generate(s: Spec, key: KeyObject, issuer: Issuer | undefined): GoObject {
-  return certificateObject(createCertificate(s, key, issuer), keyPem(key));
+  return certificateObject(createCertificate(s, key, issuer), pemBlockForKey(key));
 }
 
 function goBase64(s: string, what: string): string {

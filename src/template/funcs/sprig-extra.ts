@@ -6,7 +6,8 @@ import { durationString, parseDuration } from "../time.ts";
 import type { GoMap, GoTime, Value } from "../value.ts";
 import { bytesOf, isInt, isTime, typeName, utf8 } from "../value.ts";
 import { sprigBcrypt, sprigHtpasswd } from "./bcrypt.ts";
-import { CERT_FUNCS } from "./certs.ts";
+import { CERT_FUNCS, pemBlockForKey } from "./certs.ts";
+import { pemEncode } from "./eso.ts";
 import { semverCompare, parseVersion, versionObject } from "./semver.ts";
 import { SPRIG, toFloat64 } from "./sprig.ts";
 import { urlJoin, urlParse } from "./url.ts";
@@ -253,13 +254,6 @@ function derivePassword(counter: number, type: string, password: string, user: s
   return out;
 }
 
-function pem(type: string, der: Buffer): string {
-  const b64 = der.toString("base64");
-  let out = `-----BEGIN ${type}-----\n`;
-  for (let i = 0; i < b64.length; i += 64) out += b64.slice(i, i + 64) + "\n";
-  return out + `-----END ${type}-----\n`;
-}
-
 function bigFromBytes(b: string): bigint {
   return b.length === 0 ? 0n : BigInt("0x" + forge.util.bytesToHex(b));
 }
@@ -292,20 +286,20 @@ function dsaPem(): string {
   if (P === undefined || Q === undefined || G === undefined) throw new FuncError("failed to generate private key");
   const Y = modPow(G, X, P);
   const out = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, [asn1Int(0n), asn1Int(P), asn1Int(Q), asn1Int(G), asn1Int(Y), asn1Int(X)]);
-  return pem("DSA PRIVATE KEY", Buffer.from(forge.asn1.toDer(out).getBytes(), "binary"));
+  return pemEncode({ type: "DSA PRIVATE KEY", headers: [], bytes: Buffer.from(forge.asn1.toDer(out).getBytes(), "binary") });
 }
 
 function genPrivateKey(type: string): string {
   switch (type) {
     case "":
     case "rsa":
-      return pem("RSA PRIVATE KEY", generateKeyPairSync("rsa", { modulusLength: 4096 }).privateKey.export({ type: "pkcs1", format: "der" }));
+      return pemBlockForKey(generateKeyPairSync("rsa", { modulusLength: 4096 }).privateKey);
     case "dsa":
       return dsaPem();
     case "ecdsa":
-      return pem("EC PRIVATE KEY", generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "sec1", format: "der" }));
+      return pemBlockForKey(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
     case "ed25519":
-      return pem("PRIVATE KEY", generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" }));
+      return pemBlockForKey(generateKeyPairSync("ed25519").privateKey);
     default:
       return "Unknown type " + type;
   }
