@@ -326,13 +326,12 @@ async function fetchRecipients(url: string): Promise<string[]> {
 async function clusterRecipients(kubeconfig: string, namespace: string): Promise<string[]> {
   const { loadKubeConfig, makeClients, isNotFound } = await import("../../../src/kube/client.ts");
   const { AGE_RECIPIENTS_CONFIGMAP } = await import("../../../src/sops/sopssecret.ts");
-  const { allowPlainHttp } = await import("../kubeconfig.ts");
-  const { core } = makeClients(allowPlainHttp(loadKubeConfig({ kubeconfig })));
+  const { core } = makeClients(loadKubeConfig({ kubeconfig }));
   try {
     const cm = await core.readNamespacedConfigMap({ namespace, name: AGE_RECIPIENTS_CONFIGMAP });
     return (cm.data?.recipients ?? "").split(/\s+/).filter((r) => /^age1[0-9a-z]+$/.test(r));
   } catch (e: unknown) {
-    if (isNotFound(e) || (e as { code?: number }).code === 404) {
+    if (isNotFound(e)) {
       throw new KsealError("SOPS_NO_RECIPIENTS", `no ConfigMap ${AGE_RECIPIENTS_CONFIGMAP} in namespace "${namespace}" of the cluster in ${kubeconfig}: is kseal-operator running there with the sopssecret controller?`);
     }
     throw new KsealError("SOPS_RECIPIENTS_FETCH", `cannot read the recipients of the cluster in ${kubeconfig}`, { cause: e });
