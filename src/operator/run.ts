@@ -327,7 +327,8 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       const ces = new Informer<KubeObject>({ name: "clusterexternalsecrets", source: httpSource(http, CLUSTER_EXTERNAL_SECRETS), log });
       const namespaces = new Informer<KubeObject>({ name: "namespaces", source: httpSource(http, NAMESPACES), log });
       informers.push(ces, namespaces);
-      const cesPorts = kubeCesPorts(kc);
+      // Namespaces from the informer this controller already waits for, not a LIST per reconcile.
+      const cesPorts = kubeCesPorts(kc, Date.now, () => namespaces.list());
       addController({
         name: "clusterexternalsecret",
         informer: ces,

@@ -1,6 +1,7 @@
 /** {@link CesPorts} bound to the API server through client-node. */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { CesPorts, ExistingEs } from "./index.ts";
+import type { NamespaceInfo } from "../secretstore/index.ts";
 
 const G = { group: "external-secrets.io", version: "v1" } as const;
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -10,13 +11,27 @@ function code(e: unknown): number | undefined {
   return typeof c === "number" ? c : undefined;
 }
 
-export function kubeCesPorts(kc: KubeConfig, now: () => number = Date.now): CesPorts {
+/** A Namespace as the API or an informer holds it: what selection needs. */
+interface NamespaceObject {
+  readonly metadata?: { readonly name?: string; readonly labels?: Record<string, string> };
+  readonly status?: unknown;
+}
+
+function namespaceInfo(n: NamespaceObject): NamespaceInfo & { terminating: boolean } {
+  const phase = (n.status as { phase?: unknown } | undefined)?.phase;
+  return { name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {}, terminating: phase === "Terminating" };
+}
+
+/**
+ * `cachedNamespaces`: a synced Namespace informer's objects. Given, every reconcile selects from it
+ * instead of listing all Namespaces from the API server; absent, each reconcile lists them.
+ */
+export function kubeCesPorts(kc: KubeConfig, now: () => number = Date.now, cachedNamespaces?: () => readonly NamespaceObject[]): CesPorts {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   return {
     async listNamespaces() {
-      const list = await core.listNamespace();
-      return list.items.map((n) => ({ name: n.metadata?.name ?? "", labels: n.metadata?.labels ?? {}, terminating: n.status?.phase === "Terminating" }));
+      return (cachedNamespaces?.() ?? (await core.listNamespace()).items).map(namespaceInfo);
     },
     async getExternalSecret(namespace, name): Promise<ExistingEs | undefined> {
       try {
