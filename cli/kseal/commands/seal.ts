@@ -201,6 +201,14 @@ function withDocument(e: unknown, file: string, index: number | null): KsealErro
   return new KsealError("CLI_FAILED", `${where}: unexpected ${e instanceof Error ? e.name : "error"}`, { cause: e });
 }
 
+async function readCertFile(file: string | URL, shown: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (e: unknown) {
+    throw new KsealError("SEALING_CERT_UNREADABLE", `cannot read the certificate file ${shown}`, { cause: e });
+  }
+}
+
 async function readCertSource(source: string, path: (p: string) => string): Promise<string> {
   let url: URL | null;
   try {
@@ -209,20 +217,8 @@ async function readCertSource(source: string, path: (p: string) => string): Prom
     url = null;
   }
   // One-letter schemes are Windows drive letters, as in kubeseal.
-  if (url === null || url.protocol.length <= 2) {
-    try {
-      return await readFile(path(source), "utf8");
-    } catch (e: unknown) {
-      throw new KsealError("SEALING_CERT_UNREADABLE", `cannot read the certificate file ${source}`, { cause: e });
-    }
-  }
-  if (url.protocol === "file:") {
-    try {
-      return await readFile(url, "utf8");
-    } catch (e: unknown) {
-      throw new KsealError("SEALING_CERT_UNREADABLE", `cannot read the certificate file ${url.pathname}`, { cause: e });
-    }
-  }
+  if (url === null || url.protocol.length <= 2) return await readCertFile(path(source), source);
+  if (url.protocol === "file:") return await readCertFile(url, url.pathname);
   let res: Response;
   try {
     res = await fetch(url);
