@@ -7,13 +7,12 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { HttpMethod } from "@kubernetes/client-node";
+import { sleep } from "../test/peers/process.ts";
 import { isGone, type KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 
 export const EXTERNAL_SECRETS: ResourceType = {
   group: "external-secrets.io", version: "v1", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true,
 };
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * List, then watch from the list's resourceVersion, forever (until `signal`): a server-side timeout

@@ -8,15 +8,10 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import type { KubePeer } from "../test/peers/kube.ts";
-import { freePort, peerBin, peersDir, startProcess, waitFor, type PeerProcess } from "../test/peers/process.ts";
-import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
+import { freePort, peerBin, peersDir, startProcess, type PeerProcess } from "../test/peers/process.ts";
+import { operatorArgs } from "../test/support/processes.ts";
 import { NODE, ROOT } from "./lib.ts";
-
-const CRDS: ResourceType = {
-  group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false,
-};
 
 export interface AuditedBao {
   readonly addr: string;
@@ -46,26 +41,6 @@ export async function startAuditedBao(dir: string, logDir: string): Promise<Audi
     },
   });
   return { addr, token, auditFile, process: proc };
-}
-
-/** Applies every CRD document of `files` and waits until each is Established. */
-export async function applyCrdFiles(http: KubeHttp, files: readonly string[]): Promise<void> {
-  const names: string[] = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
-      const crd = doc.toJS() as KubeObject | null;
-      if (crd?.kind !== "CustomResourceDefinition") continue;
-      const name = crd.metadata?.name ?? "";
-      await http.apply(CRDS, undefined, name, crd, { fieldManager: "kseal-bench", force: true });
-      names.push(name);
-    }
-  }
-  for (const name of names) {
-    await waitFor(`CRD ${name} Established`, async () => {
-      const got = await http.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(CRDS, undefined, name);
-      return got?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true;
-    });
-  }
 }
 
 /** kseal's external-secrets.io CRDs (config/crd). */
@@ -126,18 +101,7 @@ export async function startKseal(kube: KubePeer, namespace: string, extraArgs: r
   return startProcess({
     name: "kseal-operator",
     command: NODE,
-    args: [
-      join(ROOT, "src/operator/main.ts"),
-      `--kubeconfig=${kube.kubeconfig}`,
-      `--namespace=${namespace}`,
-      `--watch-namespace=${namespace}`,
-      "--metrics-port=0",
-      "--api-port=0",
-      "--bind-host=127.0.0.1",
-      "--key-renew-period=0",
-      "--no-enable-leader-election",
-      ...extraArgs,
-    ],
+    args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs]),
     logDir,
     ready: () => Promise.resolve(true),
   });

@@ -28,11 +28,11 @@ import { startKube, type KubePeer } from "../test/peers/kube.ts";
 import { sleep, type PeerProcess } from "../test/peers/process.ts";
 import { baoApi } from "../test/peers/openbao.ts";
 import { DEPLOYMENTS, KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
-import { fmt, type BenchRow } from "./lib.ts";
+import { applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
 import {
   EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, fileSize, percentile, procStats, watchLoop, writesBetween,
 } from "./es-observe.ts";
-import { applyCrdFiles, ensureEso, esoVersion, ksealEsCrds, startAuditedBao, startEso, startKseal, type AuditedBao } from "./es-peers.ts";
+import { ensureEso, esoVersion, ksealEsCrds, startAuditedBao, startEso, startKseal, type AuditedBao } from "./es-peers.ts";
 
 const NAMESPACES: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
 const SECRET_STORES: ResourceType = { group: "external-secrets.io", version: "v1", plural: "secretstores", kind: "SecretStore", namespaced: true };
@@ -69,18 +69,6 @@ interface Env {
 const esName = (i: number): string => `es-${String(i).padStart(5, "0")}`;
 const keyPath = (prefix: string, k: number): string => `${prefix}/k${String(k).padStart(5, "0")}`;
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i];
-      if (item !== undefined) await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

@@ -3,7 +3,11 @@
  * time), and a row type the runner turns into the RESULTS.md table. Not tests: nothing here asserts.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { waitFor } from "../test/peers/process.ts";
+import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 /** Node 24 from the `node` devDependency when running through npm, else the current one. */
@@ -88,4 +92,40 @@ export function table(rows: readonly BenchRow[]): string {
   }
   const notes = rows.filter((r) => r.note !== undefined).map((r) => `- ${r.name}: ${r.note ?? ""}`);
   return [...lines, ...(notes.length > 0 ? ["", ...notes] : [])].join("\n");
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) {
+      const item = items[i];
+      if (item !== undefined) await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const CRDS: ResourceType = {
+  group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false,
+};
+
+/** Applies every CRD document of `files` and waits until each is Established. */
+export async function applyCrdFiles(http: KubeHttp, files: readonly string[]): Promise<void> {
+  const names: string[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+      const crd = doc.toJS() as KubeObject | null;
+      if (crd?.kind !== "CustomResourceDefinition") continue;
+      const name = crd.metadata?.name ?? "";
+      await http.apply(CRDS, undefined, name, crd, { fieldManager: "kseal-bench", force: true });
+      names.push(name);
+    }
+  }
+  for (const name of names) {
+    await waitFor(`CRD ${name} Established`, async () => {
+      const got = await http.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(CRDS, undefined, name);
+      return got?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true;
+    });
+  }
 }

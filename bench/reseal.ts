@@ -18,12 +18,14 @@
 import { spawn } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { startKube } from "../test/peers/kube.ts";
 import { freePort, peerBin, startProcess } from "../test/peers/process.ts";
+import { operatorArgs } from "../test/support/processes.ts";
+import { startServiceProxy } from "../test/support/service-proxy.ts";
 import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import {
   encryptionLabel,
@@ -40,39 +42,6 @@ import { applyCrd, unsealCount } from "./unseal.ts";
 
 const NAMESPACES: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
 const NAMESPACE = "bench-reseal";
-
-/** The stand-in for the API server's Service proxy (see the file comment). */
-async function serviceProxy(target: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const url = req.url ?? "";
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const proxied = /^\/api\/v1\/namespaces\/[^/]+\/services\/http:[^/:]+:[^/]*\/proxy(\/[^?]*)/.exec(url);
-      if (proxied?.[1] !== undefined) {
-        const init: RequestInit = { method: req.method ?? "GET" };
-        if (req.method === "POST") init.body = Buffer.concat(chunks);
-        fetch(`${target}${proxied[1]}`, init).then(async (r) => {
-          res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/octet-stream" });
-          res.end(Buffer.from(await r.arrayBuffer()));
-        }, () => {
-          res.writeHead(502).end();
-        });
-        return;
-      }
-      if (/^\/api\/v1\/namespaces\/[^/]+\/services\/[^/?]+/.test(url)) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ kind: "Service", apiVersion: "v1", metadata: { name: "kseal-operator" }, spec: { ports: [{ name: "http", port: 8080 }] } }));
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  return { url: `http://127.0.0.1:${String(address.port)}`, server };
-}
 
 /**
  * Runs a command to completion without blocking the event loop (the stand-in proxy lives in this
@@ -161,9 +130,7 @@ export async function benchReseal(n: number): Promise<BenchRow[]> {
     const op = await startProcess({
       name: "kseal-operator-reseal",
       command: NODE,
-      args: [join(import.meta.dirname, "../src/operator/main.ts"), `--kubeconfig=${kube.kubeconfig}`, `--namespace=${NAMESPACE}`,
-        `--watch-namespace=${NAMESPACE}`, "--metrics-port=0", `--api-port=${String(apiPort)}`, "--bind-host=127.0.0.1",
-        "--key-renew-period=0", "--controllers=sealedsecret"],
+      args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace: NAMESPACE, apiPort }, ["--controllers=sealedsecret"]),
       logDir,
       ready: async () => {
         try {
@@ -178,15 +145,9 @@ export async function benchReseal(n: number): Promise<BenchRow[]> {
     let kubesealSeconds: number;
     const kubesealDir = join(workDir, "kubeseal");
     try {
-      const p = await serviceProxy(`http://127.0.0.1:${String(apiPort)}`);
+      const p = await startServiceProxy({ target: `http://127.0.0.1:${String(apiPort)}`, service: "kseal-operator", dir: workDir, namespace: NAMESPACE });
       proxy = p.server;
-      const kubeconfig = join(workDir, "proxy-kubeconfig.yaml");
-      writeFileSync(kubeconfig, [
-        "apiVersion: v1", "kind: Config", "current-context: c",
-        "clusters:", "- name: c", `  cluster: { server: "${p.url}" }`,
-        "users:", "- name: u", "  user: { token: none }",
-        "contexts:", "- name: c", `  context: { cluster: c, user: u, namespace: ${NAMESPACE} }`,
-      ].join("\n"));
+      const kubeconfig = p.kubeconfig;
       cpSync(source, kubesealDir, { recursive: true });
       const script = 'for f in "$0"/*.yaml; do "$1" --re-encrypt --kubeconfig "$2" --controller-name kseal-operator --controller-namespace "$3" -o yaml <"$f" >"$f.tmp" && mv "$f.tmp" "$f" || exit 1; done';
       const u0 = performance.now();

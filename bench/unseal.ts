@@ -13,22 +13,20 @@
  *
  * Usage: node bench/unseal.ts [N] [--full]   (N defaults to 1000; --full means 10000)
  */
-import { readFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseAllDocuments } from "yaml";
 import { startKube, type KubePeer } from "../test/peers/kube.ts";
-import { freePort, peerBin, startProcess, waitFor, type PeerProcess } from "../test/peers/process.ts";
+import { freePort, startProcess, waitFor, type PeerProcess } from "../test/peers/process.ts";
+import { bitnamiInCluster, operatorArgs } from "../test/support/processes.ts";
 import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { generateSealingKey, keySecret, parseSealingCertificate, sealSecret } from "../src/sealing/index.ts";
-import { NODE, ROOT, type BenchRow } from "./lib.ts";
+import { procStats } from "./es-observe.ts";
+import { NODE, ROOT, applyCrdFiles, pool, type BenchRow } from "./lib.ts";
 
 const SEALED_SECRETS: ResourceType = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets", kind: "SealedSecret", namespaced: true };
 const NAMESPACES: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
-const CRDS: ResourceType = {
-  group: "apiextensions.k8s.io", version: "v1", plural: "customresourcedefinitions", kind: "CustomResourceDefinition", namespaced: false,
-};
 
 export interface UnsealResult {
   readonly seconds: number;
@@ -37,41 +35,9 @@ export interface UnsealResult {
   readonly cpuSeconds: number;
 }
 
-/** CPU seconds used so far by process `pid` (Linux /proc; 0 when unreadable). */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${String(pid)}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i];
-      if (item !== undefined) await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
+/** Applies the SealedSecret CRD (config/crd) and waits until it is Established. */
 export async function applyCrd(http: KubeHttp): Promise<void> {
-  const text = readFileSync(join(ROOT, "config/crd/bitnami.com_sealedsecrets.yaml"), "utf8");
-  for (const doc of parseAllDocuments(text)) {
-    const crd = doc.toJS() as KubeObject | null;
-    if (crd === null) continue;
-    const name = crd.metadata?.name ?? "";
-    await http.apply(CRDS, undefined, name, crd, { fieldManager: "kseal-bench", force: true });
-    await waitFor(`CRD ${name} Established`, async () => {
-      const got = await http.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(CRDS, undefined, name);
-      return got?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") === true;
-    });
-  }
+  await applyCrdFiles(http, [join(ROOT, "config/crd/bitnami.com_sealedsecrets.yaml")]);
 }
 
 /** Creates the namespace, its active key Secret and N SealedSecrets sealed for that key. */
@@ -104,74 +70,49 @@ export async function waitForSecrets(http: KubeHttp, namespace: string, n: numbe
   }, timeoutMs, 200);
 }
 
-async function runKseal(kube: KubePeer, http: KubeHttp, namespace: string, n: number, logDir: string): Promise<UnsealResult> {
-  const t0 = performance.now();
-  const proc = await startProcess({
-    name: "kseal-operator",
-    command: NODE,
-    args: [
-      join(ROOT, "src/operator/main.ts"),
-      `--kubeconfig=${kube.kubeconfig}`,
-      `--namespace=${namespace}`,
-      `--watch-namespace=${namespace}`,
-      "--metrics-port=0",
-      "--api-port=0",
-      "--bind-host=127.0.0.1",
-      "--key-renew-period=0",
-      "--controllers=sealedsecret",
-    ],
-    logDir,
-    ready: () => Promise.resolve(true),
-  });
+/**
+ * Waits until `proc`, spawned at `t0`, has unsealed all N, then stops it; a failure carries its log
+ * tail.
+ */
+async function measure(http: KubeHttp, namespace: string, n: number, proc: PeerProcess, t0: number): Promise<UnsealResult> {
   try {
     await waitForSecrets(http, namespace, n, proc, Math.max(120_000, n * 200));
     const seconds = (performance.now() - t0) / 1000;
-    return { seconds, perSecond: n / seconds, cpuSeconds: cpuSecondsOf(proc.pid) };
+    return { seconds, perSecond: n / seconds, cpuSeconds: procStats(proc.pid).cpuSeconds };
   } catch (e: unknown) {
-    throw new Error(`${String(e)}\nkseal-operator log:\n${proc.logTail(30)}`, { cause: e });
+    throw new Error(`${String(e)}\n${proc.name} log:\n${proc.logTail(30)}`, { cause: e });
   } finally {
     await proc.stop();
   }
 }
 
-async function runBitnami(kube: KubePeer, http: KubeHttp, namespace: string, n: number, logDir: string): Promise<UnsealResult> {
-  const bin = peerBin("sealed-secrets-controller");
-  const server = new URL(kube.server);
-  // The controller only knows in-cluster config: give it a pod-like /run in a private mount
-  // namespace (see test/support/bitnami.ts for the why).
-  const dir = mkdtempSync(join(tmpdir(), "kseal-bench-bitnami-"));
-  const sa = join(dir, "run", "secrets", "kubernetes.io", "serviceaccount");
-  mkdirSync(sa, { recursive: true });
-  writeFileSync(join(sa, "token"), kube.adminToken);
-  writeFileSync(join(sa, "ca.crt"), readFileSync(kube.caFile));
-  writeFileSync(join(sa, "namespace"), namespace);
-  const port = await freePort();
-  const metricsPort = await freePort();
+async function runKseal(kube: KubePeer, http: KubeHttp, namespace: string, n: number, logDir: string): Promise<UnsealResult> {
   const t0 = performance.now();
   const proc = await startProcess({
-    name: "sealed-secrets-controller",
-    command: "unshare",
-    args: ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /run && exec "$@"', join(dir, "run"), bin,
-      // Without this, client-go's default 5 QPS / burst 10 bounds it to ~1.7 unseals/s (3 requests each):
-      // compare against the controller at its best.
-      "--all-namespaces=false", "--key-renew-period=0", "--kubeclient-qps=-1",
-      `--listen-addr=127.0.0.1:${String(port)}`, `--listen-metrics-addr=127.0.0.1:${String(metricsPort)}`],
+    name: "kseal-operator",
+    command: NODE,
+    args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--controllers=sealedsecret"]),
     logDir,
-    env: {
-      KUBERNETES_SERVICE_HOST: server.hostname,
-      KUBERNETES_SERVICE_PORT: server.port === "" ? "443" : server.port,
-      POD_NAMESPACE: namespace,
-    },
     ready: () => Promise.resolve(true),
   });
+  return measure(http, namespace, n, proc, t0);
+}
+
+async function runBitnami(kube: KubePeer, http: KubeHttp, namespace: string, n: number, logDir: string): Promise<UnsealResult> {
+  const dir = mkdtempSync(join(tmpdir(), "kseal-bench-bitnami-"));
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const controller = bitnamiInCluster(dir, { server: kube.server, caFile: kube.caFile, token: kube.adminToken }, namespace, [
+    // Without this, client-go's default 5 QPS / burst 10 bounds it to ~1.7 unseals/s (3 requests each):
+    // compare against the controller at its best.
+    "--key-renew-period=0", "--kubeclient-qps=-1",
+    `--listen-addr=127.0.0.1:${String(port)}`, `--listen-metrics-addr=127.0.0.1:${String(metricsPort)}`,
+  ]);
   try {
-    await waitForSecrets(http, namespace, n, proc, Math.max(120_000, n * 200));
-    const seconds = (performance.now() - t0) / 1000;
-    return { seconds, perSecond: n / seconds, cpuSeconds: cpuSecondsOf(proc.pid) };
-  } catch (e: unknown) {
-    throw new Error(`${String(e)}\nsealed-secrets-controller log:\n${proc.logTail(30)}`, { cause: e });
+    const t0 = performance.now();
+    const proc = await startProcess({ name: "sealed-secrets-controller", ...controller, logDir, ready: () => Promise.resolve(true) });
+    return await measure(http, namespace, n, proc, t0);
   } finally {
-    await proc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -27,6 +27,7 @@ import { KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client
 import { startKube } from "../test/peers/kube.ts";
 import { baoApi, start as startOpenBao } from "../test/peers/openbao.ts";
 import { peerBin, waitFor } from "../test/peers/process.ts";
+import { operatorArgs } from "../test/support/processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const EXAMPLES = join(ROOT, "examples");
@@ -267,11 +268,10 @@ interface RunningOp { readonly apiUrl: string; readonly child: ChildProcess; sto
 
 async function startOperatorProcess(kubeconfig: string, signal: AbortSignal): Promise<RunningOp> {
   say("starting kseal-operator…");
-  const child = spawn(process.execPath, [
-    join(ROOT, "src/operator/main.ts"),
-    `--kubeconfig=${kubeconfig}`, `--namespace=${NS}`, `--watch-namespace=${NS}`, "--lease-name=kseal-demo",
-    "--metrics-port=0", "--api-port=0", "--bind-host=127.0.0.1", "--key-renew-period=0", "--restart-debounce=1s", "--log-level=info",
-  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, operatorArgs(
+    { kubeconfig, namespace: NS },
+    ["--lease-name=kseal-demo", "--restart-debounce=1s", "--log-level=info"],
+  ), { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let buffered = "";
   const onData = (chunk: Buffer): void => {

@@ -9,7 +9,6 @@
 // `--cert`, and its --validate/--re-encrypt go through a loopback stand-in for that proxy hop.
 import { X509Certificate } from "node:crypto";
 import type { Server } from "node:http";
-import { createServer } from "node:https";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -20,6 +19,7 @@ import { BITNAMI_KEY_SELECTOR, startBitnami, type RunningBitnami } from "../supp
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
+import { startServiceProxy } from "../support/service-proxy.ts";
 
 const kube = testKube();
 const group = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets" };
@@ -96,52 +96,14 @@ async function create(namespace: string, body: SealedJson): Promise<void> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A loopback stand-in for the API server's Service proxy, the one hop the real API server cannot make
- * here: it answers `GET /api/v1/namespaces/<ns>/services/<name>` and forwards
- * `.../services/http:<name>:<port>/proxy/<path>` to `target`. Lets the kseal CLI's --validate and
- * --re-encrypt run unchanged against a real controller. Returns a kubeconfig path. It serves HTTPS
- * with the test API server's own serving certificate (from the harness's pki directory), as the
- * CLI's Kubernetes client expects TLS.
+ * The Service-proxy stand-in ({@link startServiceProxy}) in front of `target`, serving HTTPS with the
+ * test API server's own serving certificate (from the harness's pki directory), as the CLI's
+ * Kubernetes client expects TLS.
  */
 async function serviceProxy(target: string, name: string): Promise<{ kubeconfig: string; server: Server }> {
   const { caFile } = inject("peers").kube;
-  const tls = { cert: readFileSync(join(dirname(caFile), "apiserver.crt")), key: readFileSync(join(dirname(caFile), "apiserver.key")) };
-  const server = createServer(tls, (req, res) => {
-    const url = req.url ?? "";
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const proxied = /^\/api\/v1\/namespaces\/[^/]+\/services\/http:[^/:]+:[^/]*\/proxy(\/.*)$/.exec(url);
-      if (proxied?.[1] !== undefined) {
-        const init: RequestInit = { method: req.method ?? "GET" };
-        if (req.method === "POST") init.body = Buffer.concat(chunks);
-        fetch(`${target}${proxied[1]}`, init).then(async (r) => {
-          res.writeHead(r.status, { "content-type": r.headers.get("content-type") ?? "application/octet-stream" });
-          res.end(Buffer.from(await r.arrayBuffer()));
-        }, () => {
-          res.writeHead(502).end();
-        });
-        return;
-      }
-      if (/^\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+$/.test(url)) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ kind: "Service", apiVersion: "v1", metadata: { name }, spec: { ports: [{ name: "http", port: 8080 }] } }));
-        return;
-      }
-      res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no address");
-  const kubeconfig = join(dir, `proxy-${String(address.port)}.yaml`);
-  writeFileSync(kubeconfig, [
-    "apiVersion: v1", "kind: Config", "current-context: c",
-    "clusters:", `- name: c`, `  cluster: { server: "https://127.0.0.1:${String(address.port)}", certificate-authority: "${caFile}" }`,
-    "users:", "- name: u", "  user: { token: none }",
-    "contexts:", "- name: c", "  context: { cluster: c, user: u, namespace: default }",
-  ].join("\n"));
-  return { kubeconfig, server };
+  const tls = { cert: readFileSync(join(dirname(caFile), "apiserver.crt")), key: readFileSync(join(dirname(caFile), "apiserver.key")), caFile };
+  return startServiceProxy({ target, service: name, dir, namespace: "default", tls });
 }
 
 beforeAll(async () => {

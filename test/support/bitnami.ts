@@ -1,23 +1,17 @@
 /**
  * Runs the real Bitnami sealed-secrets controller (the peer binary `sealed-secrets-controller`) as a
- * process against the test kube-apiserver, scoped to one namespace.
- *
- * Why a private mount namespace: the controller has no kubeconfig flag — it calls client-go's
- * `rest.InClusterConfig()`, which reads KUBERNETES_SERVICE_HOST/PORT and the fixed files
- * `/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}`. We write those files into a
- * temporary directory and bind-mount it over `/run` (= `/var/run`) inside `unshare -m`, so the
- * controller sees a pod-like layout and nothing outside its process changes. Its own namespace comes
- * from POD_NAMESPACE (checked before the serviceaccount file); `--all-namespaces=false` makes it watch
- * that namespace only.
+ * process against the test kube-apiserver, scoped to one namespace (how it is given an in-cluster
+ * config: {@link bitnamiInCluster}).
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { parse } from "yaml";
 import "../peers/endpoints.ts";
-import { freePort, peerBin, startProcess, waitFor, type PeerProcess } from "../peers/process.ts";
+import { freePort, startProcess, waitFor, type PeerProcess } from "../peers/process.ts";
 import type { TestKube } from "./kube.ts";
+import { bitnamiInCluster } from "./processes.ts";
 
 export const BITNAMI_KEY_SELECTOR = "sealedsecrets.bitnami.com/sealed-secrets-key=active";
 
@@ -42,34 +36,20 @@ function adminToken(kubeconfig: string): string {
  * until /healthz answers and a key Secret labelled active exists there. `args` are appended last.
  */
 export async function startBitnami(kube: TestKube, opts: { namespace: string; args?: readonly string[] }): Promise<RunningBitnami> {
-  const bin = peerBin("sealed-secrets-controller");
-  const peers = inject("peers");
-  const server = new URL(peers.kube.server);
+  const { kube: peer } = inject("peers");
   const dir = mkdtempSync(join(tmpdir(), "kseal-bitnami-"));
-  const sa = join(dir, "run", "secrets", "kubernetes.io", "serviceaccount");
-  mkdirSync(sa, { recursive: true });
-  writeFileSync(join(sa, "token"), adminToken(peers.kube.kubeconfig));
-  writeFileSync(join(sa, "ca.crt"), readFileSync(peers.kube.caFile));
-  writeFileSync(join(sa, "namespace"), opts.namespace);
   const port = await freePort();
   const metricsPort = await freePort();
   const url = `http://127.0.0.1:${String(port)}`;
-  const args = [
-    "--all-namespaces=false",
+  const controller = bitnamiInCluster(dir, { server: peer.server, caFile: peer.caFile, token: adminToken(peer.kubeconfig) }, opts.namespace, [
     `--listen-addr=127.0.0.1:${String(port)}`,
     `--listen-metrics-addr=127.0.0.1:${String(metricsPort)}`,
     ...(opts.args ?? []),
-  ];
+  ]);
   const proc = await startProcess({
     name: `sealed-secrets-controller-${opts.namespace}`,
-    command: "unshare",
-    args: ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /run && exec "$@"', join(dir, "run"), bin, ...args],
+    ...controller,
     logDir: dir,
-    env: {
-      KUBERNETES_SERVICE_HOST: server.hostname,
-      KUBERNETES_SERVICE_PORT: server.port === "" ? "443" : server.port,
-      POD_NAMESPACE: opts.namespace,
-    },
     ready: async () => {
       try {
         return (await fetch(`${url}/healthz`)).status === 200;

@@ -10,6 +10,7 @@ import { parseAllDocuments } from "yaml";
 import { inject } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { applyCrd, type TestKube } from "./kube.ts";
+import { operatorArgs } from "./processes.ts";
 
 const root = resolve(import.meta.dirname, "..", "..");
 
@@ -29,17 +30,10 @@ export async function startOperator(opts: {
   /** Another API server's kubeconfig (a private control plane); the shared one by default. */
   kubeconfig?: string;
 }): Promise<RunningOperatorProcess> {
-  const child = spawn(process.execPath, [
-    resolve(root, "src/operator/main.ts"),
-    `--kubeconfig=${opts.kubeconfig ?? inject("peers").kube.kubeconfig}`,
-    `--namespace=${opts.namespace}`,
-    `--watch-namespace=${opts.namespace}`,
-    "--metrics-port=0",
-    "--api-port=0",
-    "--bind-host=127.0.0.1",
-    "--key-renew-period=0",
-    ...(opts.args ?? []),
-  ], { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, operatorArgs(
+    { kubeconfig: opts.kubeconfig ?? inject("peers").kube.kubeconfig, namespace: opts.namespace },
+    opts.args,
+  ), { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let buffered = "";
   const onData = (chunk: Buffer): void => {

@@ -1,0 +1,64 @@
+/**
+ * How the tests, the benchmarks and the demo launch kseal-operator and the Bitnami sealed-secrets
+ * controller. No vitest here, so bench/ and scripts/ can import it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { peerBin } from "../peers/process.ts";
+
+const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
+
+/**
+ * kseal-operator's arguments for `process.execPath`: src/operator/main.ts scoped to one namespace,
+ * ports on loopback chosen by the OS (`apiPort` fixes the API port), no key renewal; `extra` last.
+ */
+export function operatorArgs(opts: { kubeconfig: string; namespace: string; apiPort?: number }, extra: readonly string[] = []): string[] {
+  return [
+    OPERATOR_MAIN,
+    `--kubeconfig=${opts.kubeconfig}`,
+    `--namespace=${opts.namespace}`,
+    `--watch-namespace=${opts.namespace}`,
+    "--metrics-port=0",
+    `--api-port=${String(opts.apiPort ?? 0)}`,
+    "--bind-host=127.0.0.1",
+    "--key-renew-period=0",
+    ...extra,
+  ];
+}
+
+/**
+ * Command, arguments and environment that run the Bitnami controller (peer binary
+ * `sealed-secrets-controller`) against `kube`, watching `namespace` only; `args` are appended.
+ *
+ * Why a private mount namespace: the controller has no kubeconfig flag — it calls client-go's
+ * `rest.InClusterConfig()`, which reads KUBERNETES_SERVICE_HOST/PORT and the fixed files
+ * `/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt}`. Those files are written under
+ * `<dir>/run` and bind-mounted over `/run` (= `/var/run`) inside `unshare -m`, so the controller sees
+ * a pod-like layout and nothing outside its process changes. Its own namespace comes from
+ * POD_NAMESPACE (checked before the serviceaccount file); `--all-namespaces=false` makes it watch
+ * that namespace only.
+ */
+export function bitnamiInCluster(
+  dir: string,
+  kube: { server: string; caFile: string; token: string },
+  namespace: string,
+  args: readonly string[],
+): { command: string; args: string[]; env: Record<string, string> } {
+  const bin = peerBin("sealed-secrets-controller");
+  const run = join(dir, "run");
+  const sa = join(run, "secrets", "kubernetes.io", "serviceaccount");
+  mkdirSync(sa, { recursive: true });
+  writeFileSync(join(sa, "token"), kube.token);
+  writeFileSync(join(sa, "ca.crt"), readFileSync(kube.caFile));
+  writeFileSync(join(sa, "namespace"), namespace);
+  const server = new URL(kube.server);
+  return {
+    command: "unshare",
+    args: ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /run && exec "$@"', run, bin, "--all-namespaces=false", ...args],
+    env: {
+      KUBERNETES_SERVICE_HOST: server.hostname,
+      KUBERNETES_SERVICE_PORT: server.port === "" ? "443" : server.port,
+      POD_NAMESPACE: namespace,
+    },
+  };
+}
