@@ -26,6 +26,7 @@ import { createNamespace, testKube } from "../../test/support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
 import { enableTokenReviewAuth } from "../../test/stores/bao-token-review.ts";
 import { canaryOf, describeFinding, newCanary, scan, type Canary, type Finding } from "./canaries.ts";
+import { secretText } from "../../test/operator/secrets.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -87,12 +88,6 @@ let ns: { name: string; remove: () => Promise<void> };
 let op: RunningOperatorProcess | undefined;
 const cliOutputs: { source: string; text: string }[] = [];
 const clusterStore = `${prefix}-css`;
-
-async function secretData(name: string): Promise<Record<string, string> | undefined> {
-  const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
-  if (s === undefined) return undefined;
-  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
-}
 
 async function condition(plural: string, group: { group: string; version: string }, name: string, type: string): Promise<{ status: string; reason?: string; message?: string } | undefined> {
   const o = (await kube.custom.getNamespacedCustomObject({ ...group, plural, namespace: ns.name, name })) as {
@@ -367,7 +362,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
 
     // The good paths deliver: the canaries really flowed through the operator.
     const wait = (what: string, name: string, pred: (d: Record<string, string>) => boolean): Promise<unknown> =>
-      waitFor(what, async () => { const d = await secretData(name); return d !== undefined && pred(d) ? true : undefined; }, 90_000).catch((e: unknown) => {
+      waitFor(what, async () => { const d = await secretText(kube, ns.name, name); return d !== undefined && pred(d) ? true : undefined; }, 90_000).catch((e: unknown) => {
         throw new Error(`${String(e)}; ${operatorState()}`);
       });
     await wait("OpenBao token-auth Secret", "db", (d) => d.PASSWORD === C.baoDb.value && d.DSN === `postgres://app:${C.baoDb.value}@db/app`);
@@ -391,7 +386,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
       ...ssGroup, namespace: ns.name, name: "ss-tampered", body: [{ op: "replace", path: "/spec/encryptedData/pw", value: blob.toString("base64") }],
     });
     await wait("rotated value", "db", (d) => d.PASSWORD === C.baoDbRotated.value);
-    await waitFor("Secret deleted after the remote deletion", async () => ((await secretData("doomed")) === undefined ? true : undefined), 60_000);
+    await waitFor("Secret deleted after the remote deletion", async () => ((await secretText(kube, ns.name, "doomed")) === undefined ? true : undefined), 60_000);
     await waitFor("workload restarted after the rotation", async () =>
       (await apps.readNamespacedDeployment({ namespace: ns.name, name: "api" })).spec?.template.metadata?.annotations?.["kseal.dev/restartedAt"], 30_000);
 
@@ -413,13 +408,13 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
         return got?.status === "False" ? got : undefined;
       }, 60_000);
       expect(c, name).toMatchObject({ reason: "SecretSyncedError", message });
-      expect(await secretData(name), name).toBeUndefined();
+      expect(await secretText(kube, ns.name, name), name).toBeUndefined();
     }
     for (const name of ["ss-wrong-scope", "ss-tampered", "ss-template"]) {
       await waitFor(`SealedSecret ${name} refused`, async () => ((await condition("sealedsecrets", ssGroup, name, "Synced"))?.status === "False" ? true : undefined), 60_000);
     }
-    expect(await secretData("ss-wrong-scope")).toBeUndefined();
-    expect(await secretData("ss-template")).toBeUndefined();
+    expect(await secretText(kube, ns.name, "ss-wrong-scope")).toBeUndefined();
+    expect(await secretText(kube, ns.name, "ss-template")).toBeUndefined();
     // The operator's HTTP API on the refused blobs: verify (rate limit 2/s) and rotate.
     // (verify unseals fully, as Bitnami's does: a failing template is refused there too.)
     for (const [name, path, status] of [
@@ -432,14 +427,14 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
       expect(res.status, `${path} ${name}`).toBe(status);
       cliOutputs.push({ source: `api /v1/${path} ${name}`, text });
     }
-    expect((await secretData("ss-tampered"))?.pw).toBe(C.ssTampered.value); // the old Secret stays
+    expect((await secretText(kube, ns.name, "ss-tampered"))?.pw).toBe(C.ssTampered.value); // the old Secret stays
     for (const [name, reason] of [["sops-wrong-key", "NoUsableKey"], ["sops-bad-mac", "MacMismatch"]] as const) {
       const c = await waitFor(`SopsSecret ${name} refused`, async () => {
         const got = await condition("sopssecrets", sopsGroup, name, "Ready");
         return got?.status === "False" ? got : undefined;
       }, 60_000);
       expect(c.reason, name).toBe(reason);
-      expect(await secretData(name), name).toBeUndefined();
+      expect(await secretText(kube, ns.name, name), name).toBeUndefined();
     }
     // Let the failing objects retry a few times, so repeated error paths are in the logs too.
     await new Promise((r) => setTimeout(r, 5000));

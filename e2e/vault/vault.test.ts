@@ -10,6 +10,7 @@ import { waitFor } from "../../test/peers/process.ts";
 import { createNamespace, testKube } from "../../test/support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
 import { enableTokenReviewAuth } from "../../test/stores/bao-token-review.ts";
+import { secretText } from "../../test/operator/secrets.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -22,12 +23,6 @@ const canary = `canary-${randomBytes(8).toString("hex")}`;
 let ns: { name: string; remove: () => Promise<void> };
 let op: RunningOperatorProcess | undefined;
 const es = { group: "external-secrets.io", version: "v1" };
-
-async function secretData(name: string): Promise<Record<string, string> | undefined> {
-  const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
-  if (s === undefined) return undefined;
-  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
-}
 
 beforeAll(async () => {
   ns = await createNamespace(kube, "e2e-vault");
@@ -100,7 +95,7 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
       },
     });
     const first = await waitFor("Secret db-credentials", async () => {
-      const d = await secretData("db-credentials");
+      const d = await secretText(kube, ns.name, "db-credentials");
       return d?.PASSWORD === `v1-${canary}` ? d : undefined;
     }, 90_000).catch((e: unknown) => {
       throw new Error(`${String(e)}\noperator log:\n${op?.lines.slice(-30).join("\n") ?? ""}`);
@@ -136,7 +131,7 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
     });
 
     await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { user: "app", password: `v2-${canary}` } });
-    await waitFor("rotated value", async () => (await secretData("db-credentials"))?.PASSWORD === `v2-${canary}`, 60_000);
+    await waitFor("rotated value", async () => (await secretText(kube, ns.name, "db-credentials"))?.PASSWORD === `v2-${canary}`, 60_000);
     await waitFor("workload restart", async () => (await restartedAt()) !== undefined, 30_000);
   });
 });

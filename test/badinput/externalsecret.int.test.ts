@@ -4,7 +4,8 @@
 import { afterAll } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { testKube } from "../support/kube.ts";
-import { badInputSuite, secretText } from "./bench.ts";
+import { secretText } from "../operator/secrets.ts";
+import { badInputSuite } from "./bench.ts";
 import { ES_CASES, FIXTURE_VALUES, STORE_CASES, fixtureClusterStores, type EsCtx } from "./corpus-externalsecret.ts";
 
 const G = { group: "external-secrets.io", version: "v1" } as const;

@@ -3,7 +3,8 @@
 import { X509Certificate, randomBytes } from "node:crypto";
 import { encryptionLabel, hybridEncrypt } from "../../src/sealing/index.ts";
 import { waitFor } from "../peers/process.ts";
-import { badInputSuite, secretText } from "./bench.ts";
+import { secretText } from "../operator/secrets.ts";
+import { badInputSuite } from "./bench.ts";
 import { SEALED_CASES, otherControllerKey, type SealedCtx } from "./corpus-sealedsecret.ts";
 
 badInputSuite<SealedCtx>({

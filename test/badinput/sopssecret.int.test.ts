@@ -2,7 +2,8 @@
 // reason of its own, no Secret changed or created, no plaintext leaked.
 import { encryptFile, generateAgeKey } from "../../src/sops/index.ts";
 import { waitFor } from "../peers/process.ts";
-import { badInputSuite, secretText } from "./bench.ts";
+import { secretText } from "../operator/secrets.ts";
+import { badInputSuite } from "./bench.ts";
 import { SOPS_CASES, type SopsCtx } from "./corpus-sopssecret.ts";
 
 badInputSuite<SopsCtx>({

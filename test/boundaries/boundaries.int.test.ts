@@ -27,6 +27,7 @@ import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
 import { enableTokenReviewAuth } from "../stores/bao-token-review.ts";
+import { secretText } from "../operator/secrets.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -60,12 +61,6 @@ async function settled(plural: string, group: { group: string; version: string }
   }, 60_000).catch((e: unknown) => {
     throw new Error(`${String(e)}\noperator log:\n${op.lines.slice(-20).join("\n")}`);
   });
-}
-
-async function secretData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
-  const s = await kube.core.readNamespacedSecret({ namespace, name }).catch(() => undefined);
-  if (s === undefined) return undefined;
-  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
 }
 
 async function warningEvent(name: string): Promise<{ reason?: string; message?: string } | undefined> {
@@ -149,14 +144,14 @@ describe("SealedSecrets moved to another namespace", () => {
     const cond = await settled("sealedsecrets", ssGroup, targetName, "Synced");
     if (opens) {
       expect(cond.status).toBe("True");
-      expect(await secretData(watched.name, targetName)).toEqual({ pw: value });
+      expect(await secretText(kube, watched.name, targetName)).toEqual({ pw: value });
     } else {
       expect(cond).toMatchObject({ status: "False", message: 'no key could decrypt item "pw"' });
       const ev = await waitFor("the Warning event", () => warningEvent(targetName), 30_000);
       expect(ev).toMatchObject({ reason: "ErrUnsealFailed", message: 'Failed to unseal: no key could decrypt item "pw"' });
-      expect(await secretData(watched.name, targetName)).toBeUndefined();
+      expect(await secretText(kube, watched.name, targetName)).toBeUndefined();
     }
-    expect(await secretData(origin.name, sealedName)).toBeUndefined(); // nothing written where it was sealed for
+    expect(await secretText(kube, origin.name, sealedName)).toBeUndefined(); // nothing written where it was sealed for
   });
 
   it("a blob sealed by the real kubeseal for the origin namespace, moved: refused the same way", async () => {
@@ -164,7 +159,7 @@ describe("SealedSecrets moved to another namespace", () => {
     expect(r.status, r.stderr).toBe(0);
     await kube.custom.createNamespacedCustomObject({ ...ssGroup, namespace: watched.name, body: moved(JSON.parse(r.stdout) as SealedJson, watched.name, "ks") });
     expect(await settled("sealedsecrets", ssGroup, "ks", "Synced")).toMatchObject({ status: "False", message: 'no key could decrypt item "pw"' });
-    expect(await secretData(watched.name, "ks")).toBeUndefined();
+    expect(await secretText(kube, watched.name, "ks")).toBeUndefined();
   });
 });
 
@@ -184,8 +179,8 @@ describe("SopsSecret: no namespace binding in the document, the Secret lands in 
       body: { apiVersion: "kseal.dev/v1alpha1", kind: "SopsSecret", metadata: { name: "aimed" }, spec: { sops: doc, target: { name: "aimed" } } },
     });
     expect(await settled("sopssecrets", sopsGroup, "aimed", "Ready")).toMatchObject({ status: "True", reason: "Decrypted" });
-    expect(await secretData(watched.name, "aimed")).toEqual({ pw: "sops-value" });
-    expect(await secretData(origin.name, "aimed")).toBeUndefined();
+    expect(await secretText(kube, watched.name, "aimed")).toEqual({ pw: "sops-value" });
+    expect(await secretText(kube, origin.name, "aimed")).toBeUndefined();
   });
 
   it("a SopsSecret created in an unwatched namespace is not decrypted there", async () => {
@@ -196,7 +191,7 @@ describe("SopsSecret: no namespace binding in the document, the Secret lands in 
     });
     // The watched-namespace case above proves the operator is live; give it the same time here.
     await new Promise((r) => setTimeout(r, 5000));
-    expect(await secretData(origin.name, "elsewhere")).toBeUndefined();
+    expect(await secretText(kube, origin.name, "elsewhere")).toBeUndefined();
     const o = (await kube.custom.getNamespacedCustomObject({ ...sopsGroup, namespace: origin.name, name: "elsewhere" })) as { status?: unknown };
     expect(o.status).toBeUndefined();
   });
@@ -239,7 +234,7 @@ describe("store credentials in another namespace", () => {
     expect(await settled("externalsecrets", es, name, "Ready")).toMatchObject({
       status: "False", reason: "SecretSyncedError", message: `SecretStore "${name}" is not ready: ValidationFailed`,
     });
-    expect(await secretData(watched.name, name)).toBeUndefined();
+    expect(await secretText(kube, watched.name, name)).toBeUndefined();
   });
 
   it.each([
@@ -262,6 +257,6 @@ describe("store credentials in another namespace", () => {
       body: { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: `via-cluster-${suffix}` }, spec: esSpec(name, "ClusterSecretStore") },
     });
     expect(await settled("externalsecrets", es, `via-cluster-${suffix}`, "Ready")).toMatchObject({ status: "True", reason: "SecretSynced" });
-    expect(await secretData(watched.name, `via-cluster-${suffix}`)).toEqual({ pw: "from-openbao" });
+    expect(await secretText(kube, watched.name, `via-cluster-${suffix}`)).toEqual({ pw: "from-openbao" });
   });
 });

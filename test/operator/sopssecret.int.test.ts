@@ -10,6 +10,7 @@ import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
+import { secretText } from "./secrets.ts";
 
 const kube = testKube();
 const dir = mkdtempSync(join(tmpdir(), "kseal-sops-e2e-"));
@@ -31,12 +32,6 @@ async function readyCondition(name: string): Promise<{ status: string; reason: s
     status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
   };
   return o.status?.conditions?.find((c) => c.type === "Ready");
-}
-
-async function secretData(name: string): Promise<Record<string, string> | undefined> {
-  const s = await kube.core.readNamespacedSecret({ namespace: ns.name, name }).catch(() => undefined);
-  if (s === undefined) return undefined;
-  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
 }
 
 beforeAll(async () => {
@@ -70,7 +65,7 @@ describe("SopsSecret controller (real kseal-operator, real sops)", () => {
       ...group, namespace: ns.name,
       body: { apiVersion: "kseal.dev/v1alpha1", kind: "SopsSecret", metadata: { name: "db" }, spec: { sops: doc } },
     });
-    await waitFor("Secret db", async () => (await secretData("db"))?.password === "s3cr3t-value", 60_000);
+    await waitFor("Secret db", async () => (await secretText(kube, ns.name, "db"))?.password === "s3cr3t-value", 60_000);
     expect((await readyCondition("db"))?.status).toBe("True");
     const before = await kube.core.readNamespacedSecret({ namespace: ns.name, name: "db" });
 
@@ -143,6 +138,6 @@ describe("SopsSecret controller (real kseal-operator, real sops)", () => {
       return c?.status === "False" ? c : undefined;
     }, 60_000);
     expect(cond.reason).toBe("NoUsableKey");
-    expect(await secretData("foreign")).toBeUndefined();
+    expect(await secretText(kube, ns.name, "foreign")).toBeUndefined();
   });
 });
