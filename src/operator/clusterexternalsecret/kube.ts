@@ -1,15 +1,11 @@
 /** {@link CesPorts} bound to the API server through client-node. */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
+import { isNotFound } from "../../kube/client.ts";
 import type { CesPorts, ExistingEs } from "./index.ts";
 import type { NamespaceInfo } from "../secretstore/index.ts";
 
 const G = { group: "external-secrets.io", version: "v1" } as const;
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-
-function code(e: unknown): number | undefined {
-  const c = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined;
-  return typeof c === "number" ? c : undefined;
-}
 
 /** A Namespace as the API or an informer holds it: what selection needs. */
 interface NamespaceObject {
@@ -40,7 +36,7 @@ export function kubeCesPorts(kc: KubeConfig, now: () => number = Date.now, cache
         };
         return { resourceVersion: es.metadata?.resourceVersion ?? "", ownerUids: (es.metadata?.ownerReferences ?? []).map((r) => r.uid) };
       } catch (e: unknown) {
-        if (code(e) === 404) return undefined;
+        if (isNotFound(e)) return undefined;
         throw e;
       }
     },
@@ -54,7 +50,7 @@ export function kubeCesPorts(kc: KubeConfig, now: () => number = Date.now, cache
       try {
         await custom.deleteNamespacedCustomObject({ ...G, namespace, plural: "externalsecrets", name });
       } catch (e: unknown) {
-        if (code(e) !== 404) throw e;
+        if (!isNotFound(e)) throw e;
       }
     },
     async writeStatus(name, status) {

@@ -12,6 +12,7 @@ import {
   type KubeConfig,
 } from "@kubernetes/client-node";
 import { KsealError } from "../../errors.ts";
+import { isConflict, isNotFound } from "../../kube/client.ts";
 import { generate, GENERATOR_GROUP, GENERATOR_VERSION, type GeneratorReadPort } from "../../generators/index.ts";
 import { renderTemplate } from "../../template/index.ts";
 import type { Provider } from "../../stores/contract.ts";
@@ -26,16 +27,11 @@ import { GROUP, VERSION } from "./crd.ts";
 
 const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
-function code(e: unknown): number | undefined {
-  const c = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined;
-  return typeof c === "number" ? c : undefined;
-}
-
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {
     return await p;
   } catch (e: unknown) {
-    if (code(e) === 404) return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }
@@ -144,7 +140,7 @@ export function hmacKeyLoader(core: CoreV1Api, namespace: string, name = "kseal-
         body: { metadata: { name, labels: { "app.kubernetes.io/part-of": "kseal" } }, type: "Opaque", data: { "hmac-key": randomBytes(32).toString("base64") } },
       });
     } catch (e: unknown) {
-      if (code(e) !== 409) throw e;
+      if (!isConflict(e)) throw e;
     }
     const s = await core.readNamespacedSecret({ namespace, name });
     const v = s.data?.["hmac-key"];
