@@ -2,7 +2,7 @@
  * Small pieces every provider shares: turning JSON values into bytes the way ESO does, property
  * selection with ESO's error, name/tag matching for `find`, and HTTP-status → error-code mapping.
  */
-import { SecretNotFoundError, StoreErrorCode, storeError, type ConfigMapKeyRef, type FindSpec, type StoreContext } from "./contract.ts";
+import { SecretNotFoundError, StoreErrorCode, storeError, type ConfigMapKeyRef, type FindSpec, type ServiceAccountRef, type StoreContext } from "./contract.ts";
 import { selectProperty } from "./gjson.ts";
 import type { KsealError } from "../errors.ts";
 import { compileUserRegexp } from "../regex/go.ts";
@@ -105,30 +105,27 @@ export function errorForStatus(
   return storeError(StoreErrorCode.Unavailable, `${ctx.provider}: unavailable (HTTP ${String(status)}) for ${where} (${ctx.op})`, opts);
 }
 
+/** STORE_INVALID_CONFIG for a field of a store's spec: "<field> <why>", the field in details. */
+export function specInvalid(field: string, why: string): KsealError {
+  return storeError(StoreErrorCode.InvalidConfig, `${field} ${why}`, { details: { field } });
+}
+
 /** Reads a required string field of an unknown object; throws STORE_INVALID_CONFIG naming the field. */
 export function specString(obj: Record<string, unknown>, field: string, path: string): string {
   const v = obj[field];
-  if (typeof v !== "string" || v === "") {
-    throw storeError(StoreErrorCode.InvalidConfig, `${path}.${field} is required and must be a non-empty string`, {
-      details: { field: `${path}.${field}` },
-    });
-  }
+  if (typeof v !== "string" || v === "") throw specInvalid(`${path}.${field}`, "is required and must be a non-empty string");
   return v;
 }
 
 export function specOptString(obj: Record<string, unknown>, field: string, path: string): string | undefined {
   const v = obj[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") {
-    throw storeError(StoreErrorCode.InvalidConfig, `${path}.${field} must be a string`, { details: { field: `${path}.${field}` } });
-  }
+  if (typeof v !== "string") throw specInvalid(`${path}.${field}`, "must be a string");
   return v;
 }
 
 export function specObject(v: unknown, path: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) {
-    throw storeError(StoreErrorCode.InvalidConfig, `${path} must be an object`, { details: { field: path } });
-  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw specInvalid(path, "must be an object");
   return v as Record<string, unknown>;
 }
 
@@ -136,6 +133,17 @@ export function specOptObject(obj: Record<string, unknown>, field: string, path:
   const v = obj[field];
   if (v === undefined || v === null) return undefined;
   return specObject(v, `${path}.${field}`);
+}
+
+/** A `ServiceAccountSelector` field (`{name, namespace?, audiences?}`); a null field or list is absent. */
+export function specServiceAccountRef(obj: Record<string, unknown>, field: string, path: string): ServiceAccountRef | undefined {
+  const o = specOptObject(obj, field, path);
+  if (o === undefined) return undefined;
+  const p = `${path}.${field}`;
+  const ns = specOptString(o, "namespace", p);
+  const aud = o.audiences;
+  if (aud !== undefined && aud !== null && (!Array.isArray(aud) || !aud.every((a) => typeof a === "string"))) throw specInvalid(`${p}.audiences`, "must be a list of strings");
+  return { name: specString(o, "name", p), ...(ns === undefined ? {} : { namespace: ns }), ...(Array.isArray(aud) ? { audiences: aud } : {}) };
 }
 
 /** A `SecretKeySelector` field (`{name, key, namespace?}`). */

@@ -3,8 +3,8 @@
  * credential it implies. Pure apart from the reads `resolveAzureCredential` makes through the
  * StoreContext (referenced Secrets, ServiceAccount tokens).
  */
-import { StoreErrorCode, storeError, type SecretKeyRef, type ServiceAccountRef, type StoreContext } from "../contract.ts";
-import { fromUtf8, specKeyRef, specObject, specOptObject, specOptString, specString } from "../support.ts";
+import type { SecretKeyRef, ServiceAccountRef, StoreContext } from "../contract.ts";
+import { fromUtf8, specInvalid, specKeyRef, specObject, specOptObject, specOptString, specServiceAccountRef, specString } from "../support.ts";
 import type { AzureCredentialConfig } from "./sdk.ts";
 
 export type AzureAuthType = "ServicePrincipal" | "ManagedIdentity" | "WorkloadIdentity";
@@ -43,25 +43,11 @@ export const AUTHORITY_HOSTS: Readonly<Record<Exclude<AzureEnvironmentType, "Azu
   GermanCloud: "https://login.microsoftonline.de",
 };
 
-function invalid(field: string, why: string): Error {
-  return storeError(StoreErrorCode.InvalidConfig, `${field} ${why}`, { details: { field } });
-}
-
 function oneOf<T extends string>(s: Record<string, unknown>, field: string, allowed: readonly T[], dflt: T): T {
   const v = specOptString(s, field, P);
   if (v === undefined || v === "") return dflt;
-  if (!(allowed as readonly string[]).includes(v)) throw invalid(`${P}.${field}`, `must be one of ${allowed.join(", ")}`);
+  if (!(allowed as readonly string[]).includes(v)) throw specInvalid(`${P}.${field}`, `must be one of ${allowed.join(", ")}`);
   return v as T;
-}
-
-function saRef(s: Record<string, unknown>): ServiceAccountRef | undefined {
-  const o = specOptObject(s, "serviceAccountRef", P);
-  if (o === undefined) return undefined;
-  const p = `${P}.serviceAccountRef`;
-  const ns = specOptString(o, "namespace", p);
-  const aud = o.audiences;
-  if (aud !== undefined && aud !== null && (!Array.isArray(aud) || !aud.every((a) => typeof a === "string"))) throw invalid(`${p}.audiences`, "must be a list of strings");
-  return { name: specString(o, "name", p), ...(ns === undefined ? {} : { namespace: ns }), ...(Array.isArray(aud) ? { audiences: aud } : {}) };
 }
 
 /** Checks and normalises `spec.provider.azurekv`; throws STORE_INVALID_CONFIG naming the bad field. */
@@ -72,16 +58,16 @@ export function parseAzureSpec(raw: unknown): AzureSpec {
   try {
     url = new URL(vaultUrl);
   } catch {
-    throw invalid(`${P}.vaultUrl`, "must be an https URL");
+    throw specInvalid(`${P}.vaultUrl`, "must be an https URL");
   }
   // The SDK sends bearer tokens over TLS only; say so up front rather than fail per request.
-  if (url.protocol !== "https:") throw invalid(`${P}.vaultUrl`, "must be an https URL");
+  if (url.protocol !== "https:") throw specInvalid(`${P}.vaultUrl`, "must be an https URL");
   const authType = oneOf(s, "authType", AUTH_TYPES, "ServicePrincipal");
   const environmentType = oneOf(s, "environmentType", ENVIRONMENTS, "PublicCloud");
   const tenantId = specOptString(s, "tenantId", P);
   const identityId = specOptString(s, "identityId", P);
   const useAzureSDK = s.useAzureSDK;
-  if (useAzureSDK !== undefined && useAzureSDK !== null && typeof useAzureSDK !== "boolean") throw invalid(`${P}.useAzureSDK`, "must be a boolean");
+  if (useAzureSDK !== undefined && useAzureSDK !== null && typeof useAzureSDK !== "boolean") throw specInvalid(`${P}.useAzureSDK`, "must be a boolean");
 
   const asr = specOptObject(s, "authSecretRef", P);
   let authSecretRef: AzureSpec["authSecretRef"];
@@ -95,7 +81,7 @@ export function parseAzureSpec(raw: unknown): AzureSpec {
     };
     authSecretRef = Object.fromEntries(Object.entries(refs).filter(([, v]) => v !== undefined));
   }
-  const serviceAccountRef = saRef(s);
+  const serviceAccountRef = specServiceAccountRef(s, "serviceAccountRef", P);
 
   const ccc = specOptObject(s, "customCloudConfig", P);
   let customCloudConfig: AzureSpec["customCloudConfig"];
@@ -103,24 +89,24 @@ export function parseAzureSpec(raw: unknown): AzureSpec {
     // ESO also demands useAzureSDK: true here because its legacy client cannot do custom clouds;
     // kseal only has the azcore-based client, so the flag is accepted and changes nothing.
     const ad = specString(ccc, "activeDirectoryEndpoint", `${P}.customCloudConfig`);
-    if (!ad.startsWith("https://")) throw invalid(`${P}.customCloudConfig.activeDirectoryEndpoint`, "must be an https URL");
+    if (!ad.startsWith("https://")) throw specInvalid(`${P}.customCloudConfig.activeDirectoryEndpoint`, "must be an https URL");
     customCloudConfig = { activeDirectoryEndpoint: ad };
   }
-  if (environmentType === "AzureStackCloud" && customCloudConfig === undefined) throw invalid(`${P}.customCloudConfig`, "is required when environmentType is AzureStackCloud");
+  if (environmentType === "AzureStackCloud" && customCloudConfig === undefined) throw specInvalid(`${P}.customCloudConfig`, "is required when environmentType is AzureStackCloud");
 
   if (authType === "ServicePrincipal") {
     const A = `${P}.authSecretRef`;
-    if ((tenantId === undefined || tenantId === "") && authSecretRef?.tenantId === undefined) throw invalid(`${P}.tenantId`, "is required with authType ServicePrincipal");
-    if (authSecretRef === undefined) throw invalid(A, "is required with authType ServicePrincipal");
-    if (authSecretRef.clientId === undefined) throw invalid(`${A}.clientId`, "is required with authType ServicePrincipal");
+    if ((tenantId === undefined || tenantId === "") && authSecretRef?.tenantId === undefined) throw specInvalid(`${P}.tenantId`, "is required with authType ServicePrincipal");
+    if (authSecretRef === undefined) throw specInvalid(A, "is required with authType ServicePrincipal");
+    if (authSecretRef.clientId === undefined) throw specInvalid(`${A}.clientId`, "is required with authType ServicePrincipal");
     const hasSecret = authSecretRef.clientSecret !== undefined;
     const hasCert = authSecretRef.clientCertificate !== undefined;
-    if (hasSecret === hasCert) throw invalid(A, "must set exactly one of clientSecret, clientCertificate");
+    if (hasSecret === hasCert) throw specInvalid(A, "must set exactly one of clientSecret, clientCertificate");
   }
   if (authType === "WorkloadIdentity" && serviceAccountRef !== undefined && authSecretRef?.clientId === undefined) {
     // ESO can also read the client id from the ServiceAccount's azure.workload.identity/client-id
     // annotation; providers here see no Kubernetes objects, so it must come from a Secret.
-    throw invalid(`${P}.authSecretRef.clientId`, "is required with authType WorkloadIdentity and serviceAccountRef (kseal does not read ServiceAccount annotations)");
+    throw specInvalid(`${P}.authSecretRef.clientId`, "is required with authType WorkloadIdentity and serviceAccountRef (kseal does not read ServiceAccount annotations)");
   }
 
   return {
@@ -161,10 +147,10 @@ export async function resolveAzureCredential(
     case "ServicePrincipal": {
       // parseAzureSpec guarantees clientId, a tenant, and exactly one of secret/certificate.
       const tenantId = (await tenant()) ?? "";
-      if (tenantId === "") throw invalid(`${P}.tenantId`, "is required with authType ServicePrincipal");
+      if (tenantId === "") throw specInvalid(`${P}.tenantId`, "is required with authType ServicePrincipal");
       const clientId = asr?.clientId === undefined ? "" : await read(asr.clientId);
       if (asr?.clientSecret !== undefined) return { kind: "ClientSecret", tenantId, clientId, clientSecret: await read(asr.clientSecret), authorityHost: host };
-      if (asr?.clientCertificate === undefined) throw invalid(`${P}.authSecretRef`, "must set exactly one of clientSecret, clientCertificate");
+      if (asr?.clientCertificate === undefined) throw specInvalid(`${P}.authSecretRef`, "must set exactly one of clientSecret, clientCertificate");
       // Not trimmed: a PEM bundle is taken as stored.
       return { kind: "ClientCertificate", tenantId, clientId, certificatePem: fromUtf8(await ctx.readSecretKey(asr.clientCertificate)), authorityHost: host };
     }
@@ -172,13 +158,13 @@ export async function resolveAzureCredential(
       const sa = spec.serviceAccountRef;
       if (sa === undefined) {
         const missing = ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"].filter((k) => (env[k] ?? "") === "");
-        if (missing.length > 0) throw invalid(`${P}.serviceAccountRef`, `is required with authType WorkloadIdentity unless the operator has ${missing.join(", ")} set`);
+        if (missing.length > 0) throw specInvalid(`${P}.serviceAccountRef`, `is required with authType WorkloadIdentity unless the operator has ${missing.join(", ")} set`);
         return { kind: "WorkloadIdentityEnv", authorityHost: host };
       }
       const clientId = asr?.clientId === undefined ? "" : await read(asr.clientId);
-      if (clientId === "") throw invalid(`${P}.authSecretRef.clientId`, "is required with authType WorkloadIdentity and serviceAccountRef");
+      if (clientId === "") throw specInvalid(`${P}.authSecretRef.clientId`, "is required with authType WorkloadIdentity and serviceAccountRef");
       const tenantId = (await tenant()) ?? env.AZURE_TENANT_ID ?? "";
-      if (tenantId === "") throw invalid(`${P}.tenantId`, "is required with authType WorkloadIdentity (or authSecretRef.tenantId, or AZURE_TENANT_ID on the operator)");
+      if (tenantId === "") throw specInvalid(`${P}.tenantId`, "is required with authType WorkloadIdentity (or authSecretRef.tenantId, or AZURE_TENANT_ID on the operator)");
       const audiences = [AZURE_TOKEN_EXCHANGE_AUDIENCE, ...(sa.audiences ?? [])];
       return {
         kind: "WorkloadIdentityToken",

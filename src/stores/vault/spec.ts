@@ -1,6 +1,6 @@
 /** Parsing of ESO's `spec.provider.vault` (field names exactly as ESO's v1 API). */
-import { StoreErrorCode, storeError, type SecretKeyRef, type ServiceAccountRef } from "../contract.ts";
-import { specKeyRef, specObject, specOptObject, specOptString, specString, type CaProviderRef } from "../support.ts";
+import type { SecretKeyRef, ServiceAccountRef } from "../contract.ts";
+import { specInvalid, specKeyRef, specObject, specOptObject, specOptString, specServiceAccountRef, specString, type CaProviderRef } from "../support.ts";
 
 export type VaultAuthSpec =
   | { readonly method: "token"; readonly tokenSecretRef: SecretKeyRef }
@@ -22,37 +22,23 @@ export interface VaultSpec {
 
 const P = "spec.provider.vault";
 
-function invalid(field: string, why: string): Error {
-  return storeError(StoreErrorCode.InvalidConfig, `${field} ${why}`, { details: { field } });
-}
-
-function saRef(obj: Record<string, unknown>, field: string, path: string): ServiceAccountRef | undefined {
-  const o = specOptObject(obj, field, path);
-  if (o === undefined) return undefined;
-  const p = `${path}.${field}`;
-  const ns = specOptString(o, "namespace", p);
-  const aud = o.audiences;
-  if (aud !== undefined && (!Array.isArray(aud) || !aud.every((a) => typeof a === "string"))) throw invalid(`${p}.audiences`, "must be a list of strings");
-  return { name: specString(o, "name", p), ...(ns === undefined ? {} : { namespace: ns }), ...(aud === undefined ? {} : { audiences: aud }) };
-}
-
 export function parseVaultSpec(raw: unknown): VaultSpec {
   const s = specObject(raw, P);
   const server = specString(s, "server", P);
-  if (!/^https?:\/\//.test(server)) throw invalid(`${P}.server`, "must be an http(s) URL");
+  if (!/^https?:\/\//.test(server)) throw specInvalid(`${P}.server`, "must be an http(s) URL");
   const version = specOptString(s, "version", P) ?? "v2";
-  if (version !== "v1" && version !== "v2") throw invalid(`${P}.version`, 'must be "v1" or "v2"');
+  if (version !== "v1" && version !== "v2") throw specInvalid(`${P}.version`, 'must be "v1" or "v2"');
   const auth = specObject(s.auth, `${P}.auth`);
   const A = `${P}.auth`;
   const methods = ["tokenSecretRef", "appRole", "kubernetes", "jwt"].filter((m) => auth[m] !== undefined && auth[m] !== null);
   const unsupported = Object.keys(auth).filter((k) => !["tokenSecretRef", "appRole", "kubernetes", "jwt"].includes(k));
-  if (unsupported.length > 0) throw invalid(`${A}.${unsupported[0] ?? ""}`, "is not supported by kseal (supported: tokenSecretRef, appRole, kubernetes, jwt)");
-  if (methods.length !== 1) throw invalid(A, "must set exactly one of tokenSecretRef, appRole, kubernetes, jwt");
+  if (unsupported.length > 0) throw specInvalid(`${A}.${unsupported[0] ?? ""}`, "is not supported by kseal (supported: tokenSecretRef, appRole, kubernetes, jwt)");
+  if (methods.length !== 1) throw specInvalid(A, "must set exactly one of tokenSecretRef, appRole, kubernetes, jwt");
   let parsed: VaultAuthSpec;
   const m = methods[0];
   if (m === "tokenSecretRef") {
     const ref = specKeyRef(auth, "tokenSecretRef", A);
-    if (ref === undefined) throw invalid(`${A}.tokenSecretRef`, "is required");
+    if (ref === undefined) throw specInvalid(`${A}.tokenSecretRef`, "is required");
     parsed = { method: "token", tokenSecretRef: ref };
   } else if (m === "appRole") {
     const a = specObject(auth.appRole, `${A}.appRole`);
@@ -60,8 +46,8 @@ export function parseVaultSpec(raw: unknown): VaultSpec {
     const roleId = specOptString(a, "roleId", p);
     const roleRef = specKeyRef(a, "roleRef", p);
     const secretRef = specKeyRef(a, "secretRef", p);
-    if (secretRef === undefined) throw invalid(`${p}.secretRef`, "is required");
-    if (roleId === undefined && roleRef === undefined) throw invalid(p, "needs roleId or roleRef");
+    if (secretRef === undefined) throw specInvalid(`${p}.secretRef`, "is required");
+    if (roleId === undefined && roleRef === undefined) throw specInvalid(p, "needs roleId or roleRef");
     parsed = {
       method: "appRole",
       path: specOptString(a, "path", p) ?? "approle",
@@ -72,7 +58,7 @@ export function parseVaultSpec(raw: unknown): VaultSpec {
   } else if (m === "kubernetes") {
     const k = specObject(auth.kubernetes, `${A}.kubernetes`);
     const p = `${A}.kubernetes`;
-    const sa = saRef(k, "serviceAccountRef", p);
+    const sa = specServiceAccountRef(k, "serviceAccountRef", p);
     const secretRef = specKeyRef(k, "secretRef", p);
     parsed = {
       method: "kubernetes",
@@ -89,15 +75,15 @@ export function parseVaultSpec(raw: unknown): VaultSpec {
     const kst = specOptObject(j, "kubernetesServiceAccountToken", p);
     let sa: ServiceAccountRef | undefined;
     if (kst !== undefined) {
-      const base = saRef(kst, "serviceAccountRef", `${p}.kubernetesServiceAccountToken`);
-      if (base === undefined) throw invalid(`${p}.kubernetesServiceAccountToken.serviceAccountRef`, "is required");
+      const base = specServiceAccountRef(kst, "serviceAccountRef", `${p}.kubernetesServiceAccountToken`);
+      if (base === undefined) throw specInvalid(`${p}.kubernetesServiceAccountToken.serviceAccountRef`, "is required");
       const aud = kst.audiences;
       if (aud !== undefined && (!Array.isArray(aud) || !aud.every((a) => typeof a === "string"))) {
-        throw invalid(`${p}.kubernetesServiceAccountToken.audiences`, "must be a list of strings");
+        throw specInvalid(`${p}.kubernetesServiceAccountToken.audiences`, "must be a list of strings");
       }
       sa = { ...base, ...(aud === undefined ? {} : { audiences: aud }) };
     }
-    if (secretRef === undefined && sa === undefined) throw invalid(p, "needs secretRef or kubernetesServiceAccountToken");
+    if (secretRef === undefined && sa === undefined) throw specInvalid(p, "needs secretRef or kubernetesServiceAccountToken");
     parsed = {
       method: "jwt",
       path: specOptString(j, "path", p) ?? "jwt",
@@ -110,7 +96,7 @@ export function parseVaultSpec(raw: unknown): VaultSpec {
   let caProvider: VaultSpec["caProvider"];
   if (cp !== undefined) {
     const type = specString(cp, "type", `${P}.caProvider`);
-    if (type !== "Secret" && type !== "ConfigMap") throw invalid(`${P}.caProvider.type`, 'must be "Secret" or "ConfigMap"');
+    if (type !== "Secret" && type !== "ConfigMap") throw specInvalid(`${P}.caProvider.type`, 'must be "Secret" or "ConfigMap"');
     const ns = specOptString(cp, "namespace", `${P}.caProvider`);
     caProvider = { type, name: specString(cp, "name", `${P}.caProvider`), key: specString(cp, "key", `${P}.caProvider`), ...(ns === undefined ? {} : { namespace: ns }) };
   }
