@@ -5,6 +5,9 @@
  * nothing crashed (no stack trace, no "internal error"), no plaintext canary leaked and no file
  * was written or half-written.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { CANARY, flipB64, junk, mutateBlob, mutateEnc, secretYaml, sealedWith, type CliFixtures } from "./cli-fixtures.ts";
 
@@ -290,6 +293,16 @@ export function cliCorpus(fx: CliFixtures): CliCase[] {
 }
 
 /** Shows a case's files for debugging: names and sizes only (they may hold canaries). */
+/** A new temp directory (name starting with `prefix`) holding the case's files. */
+export function caseDir(c: CliCase, prefix: string): string {
+  const cwd = mkdtempSync(join(tmpdir(), prefix));
+  for (const [name, content] of Object.entries(c.files ?? {})) {
+    mkdirSync(dirname(join(cwd, name)), { recursive: true });
+    writeFileSync(join(cwd, name), content);
+  }
+  return cwd;
+}
+
 export function describeFiles(c: CliCase): string {
   return stringify(Object.fromEntries(Object.entries(c.files ?? {}).map(([k, v]) => [k, typeof v === "string" ? v.length : v.byteLength])));
 }

@@ -5,12 +5,10 @@
  * too; where kseal is stricter than the real tool, the case is listed below with the reason.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { peerBin } from "../peers/process.ts";
-import { cliCorpus, type CliCase } from "./cli-corpus.ts";
+import { caseDir, cliCorpus, type CliCase } from "./cli-corpus.ts";
 import { makeFixtures } from "./cli-fixtures.ts";
 
 /** Inputs the real tool accepts and kseal refuses on purpose. */
@@ -56,11 +54,7 @@ describe.concurrent(`CLI corpus vs the real kubeseal and sops (${CASES.length} c
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const cwd = mkdtempSync(join(tmpdir(), "kseal-badinput-peer-"));
-    for (const [name, content] of Object.entries(c.files ?? {})) {
-      mkdirSync(dirname(join(cwd, name)), { recursive: true });
-      writeFileSync(join(cwd, name), content);
-    }
+    const cwd = caseDir(c, "kseal-badinput-peer-");
     const { bin, args } = peerOf(c);
     const env = { PATH: process.env.PATH ?? "", HOME: cwd, KUBECONFIG: join(cwd, "no-kubeconfig"), ...c.env };
     const peerOk = (await runPeer(bin, args, cwd, c.stdin ?? "", env)) === 0;

@@ -6,12 +6,11 @@
  * every file of its directory byte-identical with no new file — no output written or half-written
  * on error, no temp file left behind.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
-import { cliCorpus, describeFiles, type CliCase } from "./cli-corpus.ts";
+import { caseDir, cliCorpus, describeFiles, type CliCase } from "./cli-corpus.ts";
 import { CANARY, makeFixtures } from "./cli-fixtures.ts";
 
 // Fixtures are made once, before the table is built (top-level await: keys take ~1 s).
@@ -32,11 +31,7 @@ function snapshot(root: string): Map<string, string> {
 }
 
 async function runCase(c: CliCase): Promise<{ code: number; stdout: string; stderr: string; before: Map<string, string>; after: Map<string, string> }> {
-  const cwd = mkdtempSync(join(tmpdir(), "kseal-badinput-"));
-  for (const [name, content] of Object.entries(c.files ?? {})) {
-    mkdirSync(dirname(join(cwd, name)), { recursive: true });
-    writeFileSync(join(cwd, name), content);
-  }
+  const cwd = caseDir(c, "kseal-badinput-");
   const before = snapshot(cwd);
   const env = { HOME: cwd, KUBECONFIG: join(cwd, "no-kubeconfig"), PATH: process.env.PATH ?? "", ...c.env };
   const r = await runCliCaptured(c.argv, c.stdin ?? "", { cwd, env });
