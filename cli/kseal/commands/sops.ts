@@ -121,13 +121,8 @@ async function findConfig(flags: Flags, file: string, io: CliIO): Promise<{ rule
     }
   }
   if (path === undefined) return null;
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e: unknown) {
-    throw new KsealError("CLI_IO", `cannot read ${flags.config ?? path}`, { cause: e });
-  }
-  const config = parseSopsConfig(text);
+  // Named as the user gave it; resolved against cwd, either form reads `path`.
+  const config = parseSopsConfig((await readInput(io, flags.config ?? path)).toString("utf8"));
   const dir = dirname(path);
   const abs = resolve(io.cwd, file);
   const rule = findCreationRule(config, relative(dir, abs)) ?? findCreationRule(config, abs);
