@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { HttpMethod } from "@kubernetes/client-node";
 import { sleep } from "../test/peers/process.ts";
-import { isGone, type KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
+import { SECRETS, isGone, type KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 
 export const EXTERNAL_SECRETS: ResourceType = {
   group: "external-secrets.io", version: "v1", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true,
@@ -74,7 +74,7 @@ export class FleetView {
 
   start(http: KubeHttp, namespace: string): void {
     const { signal } = this.#abort;
-    this.#loops.push(watchLoop(http, { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true }, namespace, signal, (type, obj) => {
+    this.#loops.push(watchLoop(http, SECRETS, namespace, signal, (type, obj) => {
       const name = obj.metadata?.name ?? "";
       const value = type === "DELETED" ? undefined : (obj.data as Record<string, string> | undefined)?.value;
       this.recheck(name, value);

@@ -28,13 +28,12 @@ import { startKube, type KubePeer } from "../test/peers/kube.ts";
 import { sleep, type PeerProcess } from "../test/peers/process.ts";
 import { baoApi } from "../test/peers/openbao.ts";
 import { DEPLOYMENTS, KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
-import { applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
+import { NAMESPACES, applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
 import {
   EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, fileSize, percentile, procStats, watchLoop, writesBetween,
 } from "./es-observe.ts";
 import { ensureEso, esoVersion, ksealEsCrds, startAuditedBao, startEso, startKseal, type AuditedBao } from "./es-peers.ts";
 
-const NAMESPACES: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
 const SECRET_STORES: ResourceType = { group: "external-secrets.io", version: "v1", plural: "secretstores", kind: "SecretStore", namespaced: true };
 const NS = "bench";
 const ESO_TUNED = ["--concurrent=50", "--client-qps=100", "--client-burst=200"] as const;

@@ -26,7 +26,7 @@ import { startKube } from "../test/peers/kube.ts";
 import { freePort, peerBin, startProcess } from "../test/peers/process.ts";
 import { operatorArgs } from "../test/support/processes.ts";
 import { startServiceProxy } from "../test/support/service-proxy.ts";
-import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
+import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject } from "../src/kube/client.ts";
 import {
   encryptionLabel,
   generateSealingKey,
@@ -37,10 +37,9 @@ import {
   type SealedSecret,
 } from "../src/sealing/index.ts";
 import { ksealCommand } from "./cli.ts";
-import { NODE, type BenchRow } from "./lib.ts";
+import { NAMESPACES, NODE, type BenchRow } from "./lib.ts";
 import { applyCrd, unsealCount } from "./unseal.ts";
 
-const NAMESPACES: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
 const NAMESPACE = "bench-reseal";
 
 /**

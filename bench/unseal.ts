@@ -23,10 +23,9 @@ import { bitnamiInCluster, operatorArgs } from "../test/support/processes.ts";
 import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { generateSealingKey, keySecret, parseSealingCertificate, sealSecret } from "../src/sealing/index.ts";
 import { procStats } from "./es-observe.ts";
-import { NODE, ROOT, applyCrdFiles, pool, type BenchRow } from "./lib.ts";
+import { NAMESPACES, NODE, ROOT, applyCrdFiles, pool, type BenchRow } from "./lib.ts";
 
 const SEALED_SECRETS: ResourceType = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets", kind: "SealedSecret", namespaced: true };
-const NAMESPACES: ResourceType = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false };
 
 export interface UnsealResult {
   readonly seconds: number;

@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
 import { runCliCaptured } from "../cli/kseal/run.ts";
-import { KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
+import { DEPLOYMENTS, KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { startKube } from "../test/peers/kube.ts";
 import { baoApi, start as startOpenBao } from "../test/peers/openbao.ts";
 import { peerBin, waitFor } from "../test/peers/process.ts";
@@ -35,9 +35,7 @@ const NS = "kseal-demo";
 const STEP_TIMEOUT_MS = 120_000;
 
 const res = (group: string, version: string, plural: string, kind: string, namespaced = true): ResourceType => ({ group, version, plural, kind, namespaced });
-const SECRETS = res("", "v1", "secrets", "Secret");
 const NAMESPACES = res("", "v1", "namespaces", "Namespace", false);
-const DEPLOYMENTS = res("apps", "v1", "deployments", "Deployment");
 const CRDS = res("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false);
 const SEALED = res("bitnami.com", "v1alpha1", "sealedsecrets", "SealedSecret");
 const SOPS = res("kseal.dev", "v1alpha1", "sopssecrets", "SopsSecret");
