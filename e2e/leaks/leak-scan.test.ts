@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { baoApi, putKubernetesRole, putPolicy } from "../../test/peers/openbao.ts";
 import { waitFor } from "../../test/peers/process.ts";
+import { ageKeygen } from "../../test/sops/support.ts";
 import { runPeer } from "../../test/support/bins.ts";
 import { createNamespace, testKube } from "../../test/support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
@@ -133,14 +134,6 @@ async function cli(source: string, argv: string[], input = "", env: Record<strin
   const r = await runCliCaptured(argv, input, { cwd: dir, env: { HOME: dir, ...env } });
   cliOutputs.push({ source: `cli ${source} stderr`, text: r.stderr });
   return { code: r.code, stdout: r.stdout };
-}
-
-function ageKeygen(): { identity: string; recipient: string } {
-  const r = runPeer("age-keygen", []);
-  expect(r.status, r.stderr).toBe(0);
-  const identity = r.stdout.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-")) ?? "";
-  const recipient = /public key: (age1[0-9a-z]+)/.exec(r.stdout + r.stderr)?.[1] ?? "";
-  return { identity, recipient };
 }
 
 function sopsEncrypt(name: string, plain: string, recipients: string): string {
@@ -317,7 +310,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
       const res = await fetch(`${op?.apiUrl ?? ""}/v1/age-recipients`);
       return res.status === 200 ? ((await res.json()) as { recipients: string[] }).recipients[0] : undefined;
     }, 60_000);
-    const stranger = ageKeygen();
+    const stranger = ageKeygen(dir, "stranger");
     const badMac = sopsEncrypt("bad-mac", sopsPlain(C.sopsBadMac.value), recipient).replace("note_unencrypted: first", "note_unencrypted: second");
     for (const [name, doc] of [
       ["sops-good", sopsEncrypt("good", sopsPlain(C.sopsGood.value), recipient)],
@@ -336,7 +329,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     const badYamlRun = await cli("seal invalid yaml", ["--cert", certFile, "-o", "yaml"], badYaml);
     expect(badYamlRun.code).not.toBe(0);
     cliOutputs.push({ source: "cli seal invalid yaml stdout", text: badYamlRun.stdout });
-    const mine = ageKeygen();
+    const mine = ageKeygen(dir, "mine");
     const macFile = join(dir, "cli-mac.yaml");
     writeFileSync(macFile, sopsEncrypt("cli-mac", sopsPlain(C.cliSopsMac.value), mine.recipient).replace("note_unencrypted: first", "note_unencrypted: second"));
     const macRun = await cli("sops decrypt broken MAC", ["sops", "decrypt", macFile], "", { SOPS_AGE_KEY: mine.identity });
