@@ -302,18 +302,23 @@ function spec(cn: Value, ips: Value, dns: Value, days: Value, isCA: boolean): Sp
 
 const newRsaKey = (): KeyObject => generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
 
+/** The DER of the first PEM block, which must parse as a certificate (sprig's pem.Decode + x509.ParseCertificate). */
+function certificateDer(pemText: string): Buffer {
+  const d = pemDecode(pemText);
+  if (d === undefined) throw new FuncError("unable to decode certificate");
+  try {
+    new X509Certificate(d.block.bytes);
+  } catch {
+    throw new FuncError("error parsing certificate");
+  }
+  return d.block.bytes;
+}
+
 function issuerOf(ca: Value): Issuer {
   const o = ca as GoObject;
   const certPem = o.fields.get("Cert");
   const keyPem = o.fields.get("Key");
-  const d = pemDecode(typeof certPem === "string" ? certPem : "");
-  if (d === undefined) throw new FuncError("unable to decode certificate");
-  const der = d.block.bytes;
-  try {
-    new X509Certificate(der);
-  } catch {
-    throw new FuncError("error parsing certificate");
-  }
+  const der = certificateDer(typeof certPem === "string" ? certPem : "");
   const top = readTlv(der, 0);
   const tbsTlv = children(der, top)[0];
   if (tbsTlv === undefined) throw new FuncError("error parsing certificate");
@@ -358,13 +363,7 @@ function goBase64(s: string, what: string): string {
 function buildCustomCert(b64cert: string, b64key: string): GoObject {
   const cert = goBase64(b64cert, "certificate");
   const key = goBase64(b64key, "private key");
-  const d = pemDecode(cert);
-  if (d === undefined) throw new FuncError("unable to decode certificate");
-  try {
-    new X509Certificate(d.block.bytes);
-  } catch {
-    throw new FuncError("error parsing certificate");
-  }
+  certificateDer(cert);
   try {
     parsePrivateKeyPEM(key);
   } catch {
