@@ -3,17 +3,10 @@
  * in-process sealing against the operator's served certificate, and readers of the Lease and of
  * the operator's Events (each Event names the process that wrote, `reportingInstance`).
  */
-import {
-  ApiextensionsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  EventsV1Api,
-  KubeConfig,
-} from "@kubernetes/client-node";
+import { CoordinationV1Api, EventsV1Api } from "@kubernetes/client-node";
 import { parseSealingCertificate, sealSecret, type SealedSecret } from "../../src/sealing/index.ts";
 import { waitFor } from "../peers/process.ts";
-import type { TestKube } from "../support/kube.ts";
+import { testKube, type TestKube } from "../support/kube.ts";
 import type { RunningOperatorProcess } from "../support/operator.ts";
 
 export const SEALED = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets" } as const;
@@ -24,16 +17,8 @@ export interface FaultKube extends TestKube {
 }
 
 export function kubeFrom(kubeconfig: string): FaultKube {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  return {
-    kc,
-    core: kc.makeApiClient(CoreV1Api),
-    crds: kc.makeApiClient(ApiextensionsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    leases: kc.makeApiClient(CoordinationV1Api),
-    events: kc.makeApiClient(EventsV1Api),
-  };
+  const kube = testKube(kubeconfig);
+  return { ...kube, leases: kube.kc.makeApiClient(CoordinationV1Api), events: kube.kc.makeApiClient(EventsV1Api) };
 }
 
 /** Waits for the operator's sealing certificate and returns a sealer bound to it. */

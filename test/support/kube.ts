@@ -23,9 +23,10 @@ export interface TestKube {
   readonly custom: CustomObjectsApi;
 }
 
-export function testKube(): TestKube {
+/** Clients for the shared test API server, or for `kubeconfig` (a private control plane). */
+export function testKube(kubeconfig = inject("peers").kube.kubeconfig): TestKube {
   const kc = new KubeConfig();
-  kc.loadFromFile(inject("peers").kube.kubeconfig);
+  kc.loadFromFile(kubeconfig);
   return {
     kc,
     core: kc.makeApiClient(CoreV1Api),
