@@ -28,6 +28,7 @@ import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "..
 import { enableTokenReviewAuth } from "../../test/stores/bao-token-review.ts";
 import { canaryOf, describeFinding, newCanary, scan, type Canary, type Finding } from "./canaries.ts";
 import { secretText } from "../../test/operator/secrets.ts";
+import { servedCertificate, servedRecipient } from "../../test/operator/served.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -276,10 +277,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     await createEs("aws-property-plain", { secretStoreRef: { name: "aws", kind: "SecretStore" }, data: [{ secretKey: "x", remoteRef: { key: `${prefix}/plain`, property: "x" } }] });
 
     // SealedSecrets: the operator's certificate, then kseal and kubeseal blobs.
-    const pem = await waitFor("the sealing certificate", async () => {
-      const res = await fetch(`${op?.apiUrl ?? ""}/v1/cert.pem`);
-      return res.status === 200 ? res.text() : undefined;
-    }, 90_000).catch((e: unknown) => {
+    const pem = await servedCertificate(op?.apiUrl ?? "").catch((e: unknown) => {
       throw new Error(`${String(e)}; ${operatorState()}`);
     });
     const certFile = join(dir, "cert.pem");
@@ -306,10 +304,7 @@ describe("leak scan: no secret value in any log, event, status, metric or CLI ou
     await kube.custom.createNamespacedCustomObject({ ...ssGroup, namespace: ns.name, body: JSON.parse(toTamper.stdout) as object });
 
     // SopsSecrets: the cluster's recipient; a stranger's key; a broken MAC.
-    const recipient = await waitFor("the cluster's age recipient", async () => {
-      const res = await fetch(`${op?.apiUrl ?? ""}/v1/age-recipients`);
-      return res.status === 200 ? ((await res.json()) as { recipients: string[] }).recipients[0] : undefined;
-    }, 60_000);
+    const recipient = await servedRecipient(op?.apiUrl ?? "");
     const stranger = ageKeygen(dir, "stranger");
     const badMac = sopsEncrypt("bad-mac", sopsPlain(C.sopsBadMac.value), recipient).replace("note_unencrypted: first", "note_unencrypted: second");
     for (const [name, doc] of [

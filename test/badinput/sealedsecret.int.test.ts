@@ -6,6 +6,7 @@ import { waitFor } from "../peers/process.ts";
 import { secretText } from "../operator/secrets.ts";
 import { badInputSuite } from "./bench.ts";
 import { SEALED_CASES, otherControllerKey, type SealedCtx } from "./corpus-sealedsecret.ts";
+import { servedCertificate } from "../operator/served.ts";
 
 badInputSuite<SealedCtx>({
   title: "bad SealedSecrets (real kseal-operator, real API server)",
@@ -14,10 +15,7 @@ badInputSuite<SealedCtx>({
   controllers: "sealedsecret",
   cases: SEALED_CASES,
   setup: async ({ kube, ns, op }) => {
-    const pem = await waitFor("the sealing certificate", async () => {
-      const res = await fetch(`${op.apiUrl}/v1/cert.pem`);
-      return res.status === 200 ? res.text() : undefined;
-    }, 90_000);
+    const pem = await servedCertificate(op.apiUrl);
     const pub = new X509Certificate(pem).publicKey;
     // Positive control: a good SealedSecret syncs, so the corpus's failures are the inputs' fault.
     const blob = hybridEncrypt((n) => randomBytes(n), pub, Buffer.from("control-value"), encryptionLabel(ns, "control", "strict"));

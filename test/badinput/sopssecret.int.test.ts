@@ -5,6 +5,7 @@ import { waitFor } from "../peers/process.ts";
 import { secretText } from "../operator/secrets.ts";
 import { badInputSuite } from "./bench.ts";
 import { SOPS_CASES, type SopsCtx } from "./corpus-sopssecret.ts";
+import { servedRecipient } from "../operator/served.ts";
 
 badInputSuite<SopsCtx>({
   title: "bad SopsSecrets (real kseal-operator, real API server)",
@@ -13,10 +14,7 @@ badInputSuite<SopsCtx>({
   controllers: "sopssecret",
   cases: SOPS_CASES,
   setup: async ({ kube, ns, op }) => {
-    const recipient = await waitFor("the cluster's age recipient", async () => {
-      const res = await fetch(`${op.apiUrl}/v1/age-recipients`);
-      return res.status === 200 ? ((await res.json()) as { recipients: string[] }).recipients[0] : undefined;
-    }, 60_000);
+    const recipient = await servedRecipient(op.apiUrl);
     // Positive control: a good document syncs, so the corpus's failures are the inputs' fault.
     const doc = await encryptFile(Buffer.from("v: control-value\n"), { inputFormat: "yaml", keyGroups: [[recipient]], now: new Date() });
     await kube.custom.createNamespacedCustomObject({

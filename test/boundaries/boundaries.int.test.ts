@@ -28,6 +28,7 @@ import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
 import { enableTokenReviewAuth } from "../stores/bao-token-review.ts";
 import { secretText } from "../operator/secrets.ts";
+import { servedCertificate, servedRecipient } from "../operator/served.ts";
 
 const peers = inject("peers");
 const kube = testKube();
@@ -107,16 +108,10 @@ beforeAll(async () => {
   await putKubernetesRole(peers.vault, { name: "origin", serviceAccounts: ["origin-only"], namespaces: [origin.name], policies: [prefix], mount });
   await baoApi(peers.vault, "POST", `secret/data/${prefix}/db`, { data: { password: "from-openbao" } });
   op = await startOperator({ namespace: home.name, args: [`--watch-namespace=${watched.name}`] });
-  const pem = await waitFor("the sealing certificate", async () => {
-    const res = await fetch(`${op.apiUrl}/v1/cert.pem`);
-    return res.status === 200 ? res.text() : undefined;
-  }, 90_000);
+  const pem = await servedCertificate(op.apiUrl);
   certFile = join(dir, "cert.pem");
   writeFileSync(certFile, pem);
-  recipient = await waitFor("the cluster's age recipient", async () => {
-    const res = await fetch(`${op.apiUrl}/v1/age-recipients`);
-    return res.status === 200 ? ((await res.json()) as { recipients: string[] }).recipients[0] : undefined;
-  }, 60_000);
+  recipient = await servedRecipient(op.apiUrl);
 }, 240_000);
 
 afterAll(async () => {

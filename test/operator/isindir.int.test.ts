@@ -11,6 +11,7 @@ import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { applyCrd, createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
+import { servedRecipient } from "./served.ts";
 
 const kube = testKube();
 const dir = mkdtempSync(join(tmpdir(), "kseal-isindir-"));
@@ -48,10 +49,7 @@ afterAll(async () => {
 
 describe("isindir SopsSecret migration (real kseal-operator, real sops)", () => {
   it("materializes the templates' Secrets and says the MAC is unverified", async () => {
-    const recipient = await waitFor("recipient", async () => {
-      const res = await fetch(`${op.apiUrl}/v1/age-recipients`);
-      return res.status === 200 ? ((await res.json()) as { recipients: string[] }).recipients[0] : undefined;
-    }, 60_000);
+    const recipient = await servedRecipient(op.apiUrl);
     const file = join(dir, "legacy.yaml");
     writeFileSync(file, [
       "apiVersion: isindir.github.com/v1alpha3",

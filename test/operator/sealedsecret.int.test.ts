@@ -9,6 +9,7 @@ import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
+import { servedCertificate } from "./served.ts";
 
 const kube = testKube();
 const dir = mkdtempSync(join(tmpdir(), "kseal-ss-e2e-"));
@@ -52,10 +53,7 @@ beforeAll(async () => {
   await applyProjectCrds(kube, "bitnami.com_sealedsecrets.yaml");
   op = await startOperator({ namespace: ns.name, args: ["--controllers=sealedsecret,rollout", "--restart-debounce=1s"] });
   // The leader creates the first sealing key in the operator's namespace, Bitnami's layout.
-  const pem = await waitFor("the sealing certificate", async () => {
-    const res = await fetch(`${op.apiUrl}/v1/cert.pem`);
-    return res.status === 200 ? res.text() : undefined;
-  }, 90_000).catch((e: unknown) => {
+  const pem = await servedCertificate(op.apiUrl).catch((e: unknown) => {
     throw new Error(`${String(e)}\noperator log:\n${op.lines.slice(-40).join("\n")}`);
   });
   certFile = join(dir, "cert.pem");

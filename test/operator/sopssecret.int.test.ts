@@ -11,6 +11,7 @@ import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
 import { secretText } from "./secrets.ts";
+import { servedRecipient } from "./served.ts";
 
 const kube = testKube();
 const dir = mkdtempSync(join(tmpdir(), "kseal-sops-e2e-"));
@@ -39,12 +40,7 @@ beforeAll(async () => {
   await applyProjectCrds(kube, "kseal.dev_sopssecrets.yaml");
   op = await startOperator({ namespace: ns.name, args: ["--controllers=sopssecret"] });
   // First start: the leader creates the cluster's age identity; only the recipient is served.
-  recipient = await waitFor("the cluster's age recipient", async () => {
-    const res = await fetch(`${op.apiUrl}/v1/age-recipients`);
-    if (res.status !== 200) return undefined;
-    const body = (await res.json()) as { recipients: string[] };
-    return body.recipients[0];
-  }, 60_000);
+  recipient = await servedRecipient(op.apiUrl);
 });
 
 afterAll(async () => {
