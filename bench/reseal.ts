@@ -33,12 +33,11 @@ import {
   hybridDecrypt,
   keySecret,
   parseSealingCertificate,
-  sealSecret,
   type SealedSecret,
 } from "../src/sealing/index.ts";
 import { ksealCommand } from "./cli.ts";
 import { NAMESPACES, NODE, type BenchRow } from "./lib.ts";
-import { applyCrd, unsealCount } from "./unseal.ts";
+import { applyCrd, benchSealedSecret, unsealCount } from "./unseal.ts";
 
 const NAMESPACE = "bench-reseal";
 
@@ -99,15 +98,8 @@ export async function benchReseal(n: number): Promise<BenchRow[]> {
     mkdirSync(source);
     const oldCert = parseSealingCertificate(oldKey.certificatePem, new Date());
     for (let i = 0; i < n; i++) {
-      const name = `bench-${String(i).padStart(5, "0")}`;
-      const sealed = sealSecret({
-        apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NAMESPACE },
-        data: {
-          username: Buffer.from(`user-${String(i)}`).toString("base64"),
-          password: Buffer.from(`bench-not-a-secret-${String(i)}`).toString("base64"),
-        },
-      }, { publicKey: oldCert.publicKey });
-      writeFileSync(join(source, `${name}.yaml`), `---\n${stringify(sealed)}`);
+      const sealed = benchSealedSecret(NAMESPACE, i, oldCert.publicKey);
+      writeFileSync(join(source, `${sealed.metadata.name ?? ""}.yaml`), `---\n${stringify(sealed)}`);
     }
     const keysFile = join(workDir, "keys.pem");
     writeFileSync(keysFile, `${oldKey.privateKeyPem}${newKey.privateKeyPem}`);

@@ -13,6 +13,7 @@
  *
  * Usage: node bench/unseal.ts [N] [--full]   (N defaults to 1000; --full means 10000)
  */
+import type { KeyObject } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +22,7 @@ import { startKube, type KubePeer } from "../test/peers/kube.ts";
 import { freePort, startProcess, waitFor, type PeerProcess } from "../test/peers/process.ts";
 import { bitnamiInCluster, operatorArgs } from "../test/support/processes.ts";
 import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
-import { generateSealingKey, keySecret, parseSealingCertificate, sealSecret } from "../src/sealing/index.ts";
+import { generateSealingKey, keySecret, parseSealingCertificate, sealSecret, type SealedSecret } from "../src/sealing/index.ts";
 import { procStats } from "./es-observe.ts";
 import { NAMESPACES, NODE, ROOT, applyCrdFiles, pool, type BenchRow } from "./lib.ts";
 
@@ -39,6 +40,19 @@ export async function applyCrd(http: KubeHttp): Promise<void> {
   await applyCrdFiles(http, [join(ROOT, "config/crd/bitnami.com_sealedsecrets.yaml")]);
 }
 
+/** The i-th benchmark SealedSecret (`bench-0000i`, two items: username and password) sealed for `publicKey`. */
+export function benchSealedSecret(namespace: string, i: number, publicKey: KeyObject): SealedSecret {
+  return sealSecret({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `bench-${String(i).padStart(5, "0")}`, namespace },
+    data: {
+      username: Buffer.from(`user-${String(i)}`).toString("base64"),
+      password: Buffer.from(`bench-not-a-secret-${String(i)}`).toString("base64"),
+    },
+  }, { publicKey });
+}
+
 /** Creates the namespace, its active key Secret and N SealedSecrets sealed for that key. */
 export async function prepare(http: KubeHttp, namespace: string, key: { privateKeyPem: string; certificatePem: string }, n: number): Promise<void> {
   await http.create(NAMESPACES, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
@@ -46,16 +60,7 @@ export async function prepare(http: KubeHttp, namespace: string, key: { privateK
   const cert = parseSealingCertificate(key.certificatePem, new Date());
   const indices = Array.from({ length: n }, (_, i) => i);
   await pool(indices, 32, async (i) => {
-    const sealed = sealSecret({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: `bench-${String(i).padStart(5, "0")}`, namespace },
-      data: {
-        username: Buffer.from(`user-${String(i)}`).toString("base64"),
-        password: Buffer.from(`bench-not-a-secret-${String(i)}`).toString("base64"),
-      },
-    }, { publicKey: cert.publicKey });
-    await http.create(SEALED_SECRETS, namespace, sealed as unknown as KubeObject);
+    await http.create(SEALED_SECRETS, namespace, benchSealedSecret(namespace, i, cert.publicKey) as unknown as KubeObject);
   });
 }
 
