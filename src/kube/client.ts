@@ -257,7 +257,7 @@ const AUTH_TTL_MS = 10_000;
 export class KubeHttp {
   readonly kc: KubeConfig;
   #dispatcher: Dispatcher | undefined;
-  #auth: { readonly at: number; readonly headers: Readonly<Record<string, string>> } | undefined;
+  #auth: { readonly at: number; readonly headers: Promise<Readonly<Record<string, string>>> } | undefined;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
@@ -269,14 +269,21 @@ export class KubeHttp {
    * every call, which dominated the CPU of bursts of thousands of writes; rotated tokens (kubelet
    * refreshes projected tokens well before they expire) are still picked up within seconds.
    */
-  async #authHeaders(url: URL, method: HttpMethod): Promise<Record<string, string>> {
+  #authHeaders(url: URL, method: HttpMethod): Promise<Readonly<Record<string, string>>> {
     const now = performance.now();
     if (this.#auth !== undefined && now - this.#auth.at < AUTH_TTL_MS) return this.#auth.headers;
-    const ctx = new RequestContext(url.toString(), method);
-    await this.kc.applySecurityAuthentication(ctx);
-    this.#dispatcher ??= ctx.getDispatcher();
-    const headers = { ...ctx.getHeaders() };
+    // The pending read is what is cached, so a burst of requests shares one; a failed read is
+    // dropped so the next request tries again.
+    const headers = (async () => {
+      const ctx = new RequestContext(url.toString(), method);
+      await this.kc.applySecurityAuthentication(ctx);
+      this.#dispatcher ??= ctx.getDispatcher();
+      return { ...ctx.getHeaders() };
+    })();
     this.#auth = { at: now, headers };
+    headers.catch(() => {
+      if (this.#auth?.headers === headers) this.#auth = undefined;
+    });
     return headers;
   }
 
