@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { testKube } from "../support/kube.ts";
-import { waitFor } from "../peers/process.ts";
+import { alive, waitFor } from "../peers/process.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -31,15 +31,6 @@ function runDemo(args: readonly string[], interruptOn?: string): Promise<{ code:
       res({ code, out });
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // The three Secrets appear concurrently, in any order; every other step follows the one before.

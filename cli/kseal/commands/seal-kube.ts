@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KsealError } from "../../../src/errors.ts";
-import { allowPlainHttp } from "../kubeconfig.ts";
+import { allowPlainHttp } from "../../../src/kube/client.ts";
 
 export interface KubeTarget {
   readonly kubeconfig?: string;
