@@ -398,10 +398,15 @@ export class KubeHttp {
     return this.json<T>(HttpMethod.PUT, resourcePath(r, { namespace, name }), { body });
   }
 
-  /** Deletes an object; false when it was already gone. */
-  async delete(r: ResourceType, namespace: string | undefined, name: string): Promise<boolean> {
+  /**
+   * Deletes an object; false when it was already gone. With `resourceVersion`, the delete carries
+   * it as a precondition: an object changed since it was read is not deleted (409).
+   */
+  async delete(r: ResourceType, namespace: string | undefined, name: string, options: { readonly resourceVersion?: string } = {}): Promise<boolean> {
+    const rv = options.resourceVersion;
+    const body = rv === undefined || rv === "" ? undefined : { apiVersion: "v1", kind: "DeleteOptions", preconditions: { resourceVersion: rv } };
     try {
-      const res = await this.#send(HttpMethod.DELETE, resourcePath(r, { namespace, name }));
+      const res = await this.#send(HttpMethod.DELETE, resourcePath(r, { namespace, name }), body === undefined ? {} : { body });
       await res.body.dump();
       return true;
     } catch (e: unknown) {

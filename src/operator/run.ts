@@ -40,17 +40,8 @@ import {
 } from "./sopssecret/controller.ts";
 import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore, TargetIndex } from "./externalsecret/index.ts";
 import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
+import { CLUSTER_EXTERNAL_SECRETS, CLUSTER_SECRET_STORES, EXTERNAL_SECRETS, NAMESPACES, SECRET_STORES } from "./externalsecret/resources.ts";
 import { RolloutController } from "./rollout/controller.ts";
-
-export const EXTERNAL_SECRETS = {
-  group: "external-secrets.io", version: "v1", plural: "externalsecrets", kind: "ExternalSecret", namespaced: true,
-} as const;
-const SECRET_STORES = { group: "external-secrets.io", version: "v1", plural: "secretstores", kind: "SecretStore", namespaced: true } as const;
-const CLUSTER_SECRET_STORES = { group: "external-secrets.io", version: "v1", plural: "clustersecretstores", kind: "ClusterSecretStore", namespaced: false } as const;
-const CLUSTER_EXTERNAL_SECRETS = {
-  group: "external-secrets.io", version: "v1", plural: "clusterexternalsecrets", kind: "ClusterExternalSecret", namespaced: false,
-} as const;
-const NAMESPACES = { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false } as const;
 
 /** The store an ExternalSecret reads from, as `SecretStore/ns/name` or `ClusterSecretStore/name`. */
 function storeRefOf(es: KubeObject): string {
@@ -259,10 +250,19 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         newClient: async (ctx) => coalescer.wrap(storeIdentity(key, ctx), await p.newClient(ctx)),
       };
     };
+    const informer = new Informer<KubeObject>({ name: "externalsecrets", source: httpSource(http, EXTERNAL_SECRETS, { namespace: flags.watchNamespace }), log });
+    const stores = new Informer<KubeObject>({ name: "secretstores", source: httpSource(http, SECRET_STORES, { namespace: flags.watchNamespace }), log });
+    const clusterStores = new Informer<KubeObject>({ name: "clustersecretstores", source: httpSource(http, CLUSTER_SECRET_STORES), log });
+    informers.push(informer, stores, clusterStores);
     const deps = kubeEsDeps({
-      kc,
+      http,
       operatorNamespace: flags.namespace,
       providers: coalesced,
+      // The store informers are synced before this controller starts: no GET per reconcile.
+      lookups: {
+        secretStore: (namespace, name) => stores.get(objectKey(namespace, name)),
+        clusterSecretStore: (name) => clusterStores.get(objectKey(undefined, name)),
+      },
       events: {
         record: (es: ExternalSecret, type, reason, note) => {
           events.record({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", name: es.metadata.name, namespace: es.metadata.namespace, uid: es.metadata.uid }, type, reason, note);
@@ -270,10 +270,6 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       },
       metrics: promEsMetrics(registry),
     });
-    const informer = new Informer<KubeObject>({ name: "externalsecrets", source: httpSource(http, EXTERNAL_SECRETS, { namespace: flags.watchNamespace }), log });
-    const stores = new Informer<KubeObject>({ name: "secretstores", source: httpSource(http, SECRET_STORES, { namespace: flags.watchNamespace }), log });
-    const clusterStores = new Informer<KubeObject>({ name: "clustersecretstores", source: httpSource(http, CLUSTER_SECRET_STORES), log });
-    informers.push(informer, stores, clusterStores);
     // Secrets without owner reference (Orphan, Merge, CreateOrMerge) find their writers by target name.
     const targets = new TargetIndex();
     informer.onChange((c) => {
@@ -328,7 +324,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       const namespaces = new Informer<KubeObject>({ name: "namespaces", source: httpSource(http, NAMESPACES), log });
       informers.push(ces, namespaces);
       // Namespaces from the informer this controller already waits for, not a LIST per reconcile.
-      const cesPorts = kubeCesPorts(kc, Date.now, () => namespaces.list());
+      const cesPorts = kubeCesPorts(http, Date.now, () => namespaces.list());
       addController({
         name: "clusterexternalsecret",
         informer: ces,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setHeaderOptions } from "@kubernetes/client-node";
 import { reconcileClusterExternalSecret } from "../../src/operator/clusterexternalsecret/index.ts";
 import { kubeCesPorts } from "../../src/operator/clusterexternalsecret/kube.ts";
+import { KubeHttp } from "../../src/kube/client.ts";
 import { createNamespace, testKube, uniqueName } from "../support/kube.ts";
 import { installEsoCrds } from "../crd/apply-crds.ts";
 
@@ -25,7 +26,7 @@ async function esExists(ns: string, name: string): Promise<boolean> {
 
 async function reconcile(): Promise<{ provisionedNamespaces: string[]; failedNamespaces: { namespace: string; reason: string }[]; conditions: { status: string; message: string }[] }> {
   const raw: unknown = await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName });
-  await reconcileClusterExternalSecret(raw, kubeCesPorts(kube.kc));
+  await reconcileClusterExternalSecret(raw, kubeCesPorts(new KubeHttp(kube.kc)));
   const got = (await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName })) as { status: never };
   return got.status;
 }

@@ -8,6 +8,7 @@ import { reconcileExternalSecret } from "../../src/operator/externalsecret/act.t
 import { kubeEsDeps } from "../../src/operator/externalsecret/kube.ts";
 import { reconcileStore } from "../../src/operator/secretstore/index.ts";
 import type { Outcome } from "../../src/kube/outcome.ts";
+import { KubeHttp } from "../../src/kube/client.ts";
 import type { TestKube } from "../support/kube.ts";
 import { createNamespace } from "../support/kube.ts";
 import { installEsoCrds } from "../crd/apply-crds.ts";
@@ -117,7 +118,7 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
     },
   };
   const deps = kubeEsDeps({
-    kc: kube.kc,
+    http: new KubeHttp(kube.kc),
     operatorNamespace: ns.name,
     providers: wired,
     now: () => h.now,

@@ -4,36 +4,24 @@
  * work queue; tests call them directly with the same deps.
  */
 import { randomBytes } from "node:crypto";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import { HttpMethod } from "@kubernetes/client-node";
 import { KsealError } from "../../errors.ts";
-import { isConflict, isNotFound } from "../../kube/client.ts";
+import { SECRETS, isConflict, isNotFound, resourcePath, type KubeHttp, type KubeObject } from "../../kube/client.ts";
 import { generate, GENERATOR_GROUP, GENERATOR_VERSION, type GeneratorReadPort } from "../../generators/index.ts";
 import { renderTemplate } from "../../template/index.ts";
 import type { Provider } from "../../stores/contract.ts";
 import { resolveStore, type NamespaceInfo, type StoreReadPort, type StoreStatusPort } from "../secretstore/index.ts";
-import { coreSecretPort } from "../secrets/index.ts";
+import { httpSecretPort, type SecretObject } from "../secrets/index.ts";
 import type { EsDeps, EventPort } from "./act.ts";
 import { noMetrics, type EsMetrics } from "./metrics.ts";
 import type { TemplateEngine } from "./plan.ts";
 import { RefreshMemory } from "./refreshes.ts";
+import { CLUSTER_SECRET_STORES, CONFIG_MAPS, EXTERNAL_SECRETS, NAMESPACES, SECRET_STORES, SERVICE_ACCOUNTS } from "./resources.ts";
 import type { EsStatusPort } from "./status.ts";
-import { GROUP, VERSION } from "./crd.ts";
 
-const MERGE = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-
-async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e: unknown) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
 }
 
 /** ESO engine v2 on src/template. */
@@ -45,40 +33,74 @@ export const esoTemplateEngine: TemplateEngine = {
   },
 };
 
-export function kubeEsStatusPort(custom: CustomObjectsApi): EsStatusPort {
+export function kubeEsStatusPort(http: KubeHttp): EsStatusPort {
   return {
     async write(namespace, name, status) {
-      await custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: "externalsecrets", name, body: { status } },
-        MERGE,
-      );
+      await http.mergePatch(EXTERNAL_SECRETS, namespace, name, { status }, { subresource: "status" });
     },
   };
 }
 
-export function kubeStoreStatusPort(custom: CustomObjectsApi): StoreStatusPort {
+export function kubeStoreStatusPort(http: KubeHttp): StoreStatusPort {
   return {
     async writeStatus(kind, namespace, name, status) {
-      const body = { status };
-      if (kind === "ClusterSecretStore") {
-        await custom.patchClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural: "clustersecretstores", name, body }, MERGE);
-      } else {
-        await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: namespace ?? "", plural: "secretstores", name, body }, MERGE);
-      }
+      const r = kind === "ClusterSecretStore" ? CLUSTER_SECRET_STORES : SECRET_STORES;
+      await http.mergePatch(r, r.namespaced ? namespace ?? "" : undefined, name, { status }, { subresource: "status" });
     },
   };
 }
 
-export function kubeStoreReadPort(core: CoreV1Api, custom: CustomObjectsApi): StoreReadPort {
+/**
+ * What the operator's informers already hold, so a reconcile does not GET it again: stores and
+ * namespaces. `undefined` from a lookup means "not in the cache" and falls back to a GET, so an
+ * object created a moment ago is not reported missing while its watch event is on the way.
+ */
+export interface StoreLookups {
+  secretStore?(namespace: string, name: string): unknown;
+  clusterSecretStore?(name: string): unknown;
+  namespace?(name: string): KubeObject | undefined;
+}
+
+/** How long a credential Secret read is shared by the reconciles that need it (a burst of syncs). */
+const CREDENTIAL_REUSE_MS = 2_000;
+const CREDENTIAL_MEMO_MAX = 1_024;
+
+/**
+ * Credential Secrets read at most once per {@link CREDENTIAL_REUSE_MS}: when a thousand
+ * ExternalSecrets of one store sync together, each client would otherwise GET the same token
+ * Secret. A rotated credential is seen within that window; a failed read is not kept.
+ */
+function sharedSecretReads(http: KubeHttp, now: () => number): (namespace: string, name: string) => Promise<SecretObject | null> {
+  const memo = new Map<string, { readonly at: number; readonly read: Promise<SecretObject | null> }>();
+  return (namespace, name) => {
+    const id = `${namespace}/${name}`;
+    const t = now();
+    const hit = memo.get(id);
+    if (hit !== undefined && t - hit.at < CREDENTIAL_REUSE_MS) return hit.read;
+    if (memo.size >= CREDENTIAL_MEMO_MAX) {
+      for (const [k, v] of memo) if (t - v.at >= CREDENTIAL_REUSE_MS) memo.delete(k);
+      if (memo.size >= CREDENTIAL_MEMO_MAX) memo.clear();
+    }
+    const read = http.get<SecretObject>(SECRETS, namespace, name);
+    memo.set(id, { at: t, read });
+    read.catch(() => {
+      if (memo.get(id)?.read === read) memo.delete(id);
+    });
+    return read;
+  };
+}
+
+export function kubeStoreReadPort(http: KubeHttp, lookups: StoreLookups = {}, now: () => number = Date.now): StoreReadPort {
+  const readSecret = sharedSecretReads(http, now);
   return {
-    getSecretStore: (namespace, name) => orUndefined(custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "secretstores", name })),
-    getClusterSecretStore: (name) => orUndefined(custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: "clustersecretstores", name })),
+    getSecretStore: async (namespace, name) => lookups.secretStore?.(namespace, name) ?? (await http.get(SECRET_STORES, namespace, name)),
+    getClusterSecretStore: async (name) => lookups.clusterSecretStore?.(name) ?? (await http.get(CLUSTER_SECRET_STORES, undefined, name)),
     async getNamespace(name): Promise<NamespaceInfo | undefined> {
-      const ns = await orUndefined(core.readNamespace({ name }));
-      return ns === undefined ? undefined : { name, labels: ns.metadata?.labels ?? {} };
+      const ns = lookups.namespace?.(name) ?? (await http.get(NAMESPACES, undefined, name));
+      return ns === null ? undefined : { name, labels: ns.metadata?.labels ?? {} };
     },
     async readSecretKey(namespace, name, key) {
-      const s = await orUndefined(core.readNamespacedSecret({ namespace, name }));
+      const s = await readSecret(namespace, name);
       const v = s?.data?.[key];
       if (v === undefined) {
         throw new KsealError("STORE_CREDENTIAL_MISSING", `key "${key}" of Secret ${namespace}/${name} not found`, { details: { namespace, name, key } });
@@ -86,9 +108,9 @@ export function kubeStoreReadPort(core: CoreV1Api, custom: CustomObjectsApi): St
       return new Uint8Array(Buffer.from(v, "base64"));
     },
     async readConfigMapKey(namespace, name, key) {
-      const cm = await orUndefined(core.readNamespacedConfigMap({ namespace, name }));
+      const cm = await http.get<ConfigMapObject>(CONFIG_MAPS, namespace, name);
       const details = { namespace, name, key };
-      if (cm === undefined) throw new KsealError("CONFIGMAP_NOT_FOUND", `ConfigMap ${namespace}/${name} not found`, { details });
+      if (cm === null) throw new KsealError("CONFIGMAP_NOT_FOUND", `ConfigMap ${namespace}/${name} not found`, { details });
       const text = cm.data?.[key];
       if (text !== undefined) return new TextEncoder().encode(text);
       const bin = cm.binaryData?.[key];
@@ -96,13 +118,14 @@ export function kubeStoreReadPort(core: CoreV1Api, custom: CustomObjectsApi): St
       throw new KsealError("CONFIGMAP_KEY_NOT_FOUND", `key "${key}" of ConfigMap ${namespace}/${name} not found`, { details });
     },
     async createServiceAccountToken(namespace, name, audiences) {
-      const tr = await orUndefined(core.createNamespacedServiceAccountToken({
-        namespace,
-        name,
-        body: { spec: { audiences: [...audiences], expirationSeconds: 600 } },
-      }));
-      if (tr === undefined) {
-        throw new KsealError("STORE_CREDENTIAL_MISSING", `service account ${namespace}/${name} not found`, { details: { namespace, name } });
+      let tr: { status?: { token?: string } };
+      try {
+        tr = await http.json(HttpMethod.POST, resourcePath(SERVICE_ACCOUNTS, { namespace, name, subresource: "token" }), {
+          body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [...audiences], expirationSeconds: 600 } },
+        });
+      } catch (e: unknown) {
+        if (isNotFound(e)) throw new KsealError("STORE_CREDENTIAL_MISSING", `service account ${namespace}/${name} not found`, { details: { namespace, name } });
+        throw e;
       }
       const token = tr.status?.token;
       if (token === undefined || token === "") throw new KsealError("STORE_AUTH_FAILED", `no token issued for service account ${namespace}/${name}`);
@@ -112,15 +135,12 @@ export function kubeStoreReadPort(core: CoreV1Api, custom: CustomObjectsApi): St
 }
 
 /** Generator objects (generators.external-secrets.io/v1alpha1), read on demand; 404 → undefined. */
-export function kubeGeneratorReadPort(custom: CustomObjectsApi): GeneratorReadPort {
-  const g = { group: GENERATOR_GROUP, version: GENERATOR_VERSION };
+export function kubeGeneratorReadPort(http: KubeHttp): GeneratorReadPort {
   return {
-    read: (plural, namespace, name) =>
-      orUndefined<unknown>(
-        namespace === undefined
-          ? custom.getClusterCustomObject({ ...g, plural, name })
-          : custom.getNamespacedCustomObject({ ...g, namespace, plural, name }),
-      ),
+    async read(plural, namespace, name) {
+      const r = { group: GENERATOR_GROUP, version: GENERATOR_VERSION, plural, kind: plural, namespaced: namespace !== undefined };
+      return (await http.get(r, namespace, name)) ?? undefined;
+    },
   };
 }
 
@@ -128,22 +148,24 @@ export function kubeGeneratorReadPort(custom: CustomObjectsApi): GeneratorReadPo
  * The HMAC key: 32 random bytes in Secret `name` (key `hmac-key`) of the operator's namespace,
  * created on first use. Cached after the first read.
  */
-export function hmacKeyLoader(core: CoreV1Api, namespace: string, name = "kseal-externalsecret-hmac"): () => Promise<Uint8Array> {
+export function hmacKeyLoader(http: KubeHttp, namespace: string, name = "kseal-externalsecret-hmac"): () => Promise<Uint8Array> {
   let cached: Promise<Uint8Array> | undefined;
+  const keyOf = (s: SecretObject | null): string | undefined => s?.data?.["hmac-key"];
   const load = async (): Promise<Uint8Array> => {
-    const existing = await orUndefined(core.readNamespacedSecret({ namespace, name }));
-    const have = existing?.data?.["hmac-key"];
+    const have = keyOf(await http.get<SecretObject>(SECRETS, namespace, name));
     if (have !== undefined) return new Uint8Array(Buffer.from(have, "base64"));
     try {
-      await core.createNamespacedSecret({
-        namespace,
-        body: { metadata: { name, labels: { "app.kubernetes.io/part-of": "kseal" } }, type: "Opaque", data: { "hmac-key": randomBytes(32).toString("base64") } },
+      await http.create(SECRETS, namespace, {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, labels: { "app.kubernetes.io/part-of": "kseal" } },
+        type: "Opaque",
+        data: { "hmac-key": randomBytes(32).toString("base64") },
       });
     } catch (e: unknown) {
       if (!isConflict(e)) throw e;
     }
-    const s = await core.readNamespacedSecret({ namespace, name });
-    const v = s.data?.["hmac-key"];
+    const v = keyOf(await http.get<SecretObject>(SECRETS, namespace, name));
     if (v === undefined) throw new KsealError("ES_HMAC_KEY_MISSING", `Secret ${namespace}/${name} has no hmac-key`);
     return new Uint8Array(Buffer.from(v, "base64"));
   };
@@ -157,10 +179,12 @@ export function hmacKeyLoader(core: CoreV1Api, namespace: string, name = "kseal-
 }
 
 export interface KubeEsOptions {
-  readonly kc: KubeConfig;
+  readonly http: KubeHttp;
   /** Where the HMAC key Secret lives (the operator's namespace). */
   readonly operatorNamespace: string;
   readonly providers: (key: string) => Promise<Provider>;
+  /** The operator's informers, read instead of GETs where they hold the object. */
+  readonly lookups?: StoreLookups;
   readonly controllerClass?: string;
   readonly events?: EventPort;
   readonly metrics?: EsMetrics;
@@ -168,29 +192,28 @@ export interface KubeEsOptions {
   readonly now?: () => number;
 }
 
-/** Every ExternalSecret port bound to the API server of `kc`. */
+/** Every ExternalSecret port bound to the API server of `http`. */
 export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: StoreReadPort; readonly storeStatus: StoreStatusPort } {
-  const core = o.kc.makeApiClient(CoreV1Api);
-  const custom = o.kc.makeApiClient(CustomObjectsApi);
+  const { http } = o;
   const now = o.now ?? ((): number => Date.now());
-  const storeReads = kubeStoreReadPort(core, custom);
-  const generators = kubeGeneratorReadPort(custom);
+  const storeReads = kubeStoreReadPort(http, o.lookups, now);
+  const generators = kubeGeneratorReadPort(http);
   return {
-    secrets: coreSecretPort(core),
+    secrets: httpSecretPort(http),
     async readConfigMap(namespace, name) {
-      const cm = await orUndefined(core.readNamespacedConfigMap({ namespace, name }));
-      return cm === undefined ? undefined : (cm.data ?? {});
+      const cm = await http.get<ConfigMapObject>(CONFIG_MAPS, namespace, name);
+      return cm === null ? undefined : (cm.data ?? {});
     },
     resolveStore: (ref, namespace) => resolveStore(ref, namespace, { reads: storeReads, providers: o.providers, controllerClass: o.controllerClass ?? "", now }),
-    status: kubeEsStatusPort(custom),
+    status: kubeEsStatusPort(http),
     events: o.events ?? { record: () => undefined },
     metrics: o.metrics ?? noMetrics,
-    hmacKey: hmacKeyLoader(core, o.operatorNamespace),
+    hmacKey: hmacKeyLoader(http, o.operatorNamespace),
     template: o.template ?? esoTemplateEngine,
     now,
     generate: (ref, namespace) => generate(ref, namespace, generators),
     refreshes: new RefreshMemory(),
     storeReads,
-    storeStatus: kubeStoreStatusPort(custom),
+    storeStatus: kubeStoreStatusPort(http),
   };
 }

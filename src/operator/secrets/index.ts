@@ -5,8 +5,16 @@
  * so a concurrent edit makes the write fail with SECRET_WRITE_CONFLICT (the queue retries) instead
  * of clobbering it. Errors name the Secret and the HTTP status, never data.
  */
-import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import { SECRETS, statusOf, type KubeHttp, type KubeObject } from "../../kube/client.ts";
 import { KsealError } from "../../errors.ts";
+
+/** A Secret as JSON on the wire (what the API server returns and accepts). */
+export interface SecretObject extends KubeObject {
+  type?: string;
+  immutable?: boolean;
+  /** Values base64-encoded, as on the wire. */
+  data?: Record<string, string>;
+}
 
 /** A Secret body to create or replace. */
 export interface DesiredSecret {
@@ -45,12 +53,12 @@ export type SecretWrite =
   | { readonly kind: "update"; readonly secret: DesiredSecret; readonly resourceVersion: string }
   | { readonly kind: "delete"; readonly namespace: string; readonly name: string; readonly resourceVersion: string };
 
-/** The Secret API as kseal uses it; {@link coreSecretPort} binds it to client-node. */
+/** The Secret API as kseal uses it; {@link httpSecretPort} binds it to the API server. */
 export interface SecretPort {
   /** Undefined when the Secret does not exist. */
-  read(namespace: string, name: string): Promise<V1Secret | undefined>;
-  create(namespace: string, body: V1Secret): Promise<V1Secret>;
-  replace(namespace: string, name: string, body: V1Secret): Promise<V1Secret>;
+  read(namespace: string, name: string): Promise<SecretObject | undefined>;
+  create(namespace: string, body: SecretObject): Promise<SecretObject>;
+  replace(namespace: string, name: string, body: SecretObject): Promise<SecretObject>;
   delete(namespace: string, name: string, resourceVersion: string): Promise<void>;
 }
 
@@ -59,41 +67,33 @@ export const SecretWriteError = {
   Failed: "SECRET_WRITE_FAILED",
 } as const;
 
-function statusOf(e: unknown): number | undefined {
-  if (typeof e === "object" && e !== null) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === "number") return c;
-  }
-  return undefined;
-}
-
 function wrap(e: unknown, op: string, namespace: string, name: string): KsealError {
-  if (e instanceof KsealError) return e;
   const status = statusOf(e) ?? 0;
+  // kseal's own errors pass through, except the API client's, which become this module's codes.
+  if (e instanceof KsealError && status === 0 && e.code !== "KUBE_UNREACHABLE") return e;
   const code = status === 409 || status === 412 ? SecretWriteError.Conflict : SecretWriteError.Failed;
   return new KsealError(code, `${op} of Secret ${namespace}/${name} failed (HTTP ${status})`, { cause: e, details: { namespace, name, status } });
 }
 
-export function coreSecretPort(core: CoreV1Api): SecretPort {
+export function httpSecretPort(http: KubeHttp): SecretPort {
   return {
     async read(namespace, name) {
       try {
-        return await core.readNamespacedSecret({ namespace, name });
+        return (await http.get<SecretObject>(SECRETS, namespace, name)) ?? undefined;
       } catch (e: unknown) {
-        if (statusOf(e) === 404) return undefined;
         throw wrap(e, "read", namespace, name);
       }
     },
-    create: (namespace, body) => core.createNamespacedSecret({ namespace, body }),
-    replace: (namespace, name, body) => core.replaceNamespacedSecret({ namespace, name, body }),
+    create: async (namespace, body) => await http.create<SecretObject>(SECRETS, namespace, body),
+    replace: async (namespace, name, body) => await http.replace<SecretObject>(SECRETS, namespace, name, body),
     async delete(namespace, name, resourceVersion) {
-      await core.deleteNamespacedSecret({ namespace, name, body: resourceVersion === "" ? {} : { preconditions: { resourceVersion } } });
+      await http.delete(SECRETS, namespace, name, { resourceVersion });
     },
   };
 }
 
-/** client-node's Secret → the observed form. */
-export function toObserved(s: V1Secret): ObservedSecret {
+/** A Secret from the API → the observed form. */
+export function toObserved(s: SecretObject): ObservedSecret {
   const data: Record<string, Uint8Array> = {};
   for (const [k, v] of Object.entries(s.data ?? {})) data[k] = new Uint8Array(Buffer.from(v, "base64"));
   const md = s.metadata ?? {};
@@ -110,7 +110,7 @@ export function toObserved(s: V1Secret): ObservedSecret {
   };
 }
 
-function toBody(d: DesiredSecret, resourceVersion?: string): V1Secret {
+function toBody(d: DesiredSecret, resourceVersion?: string): SecretObject {
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.data)) data[k] = Buffer.from(v).toString("base64");
   return {
