@@ -109,8 +109,11 @@ export type WriteCounts = ReadonlyMap<string, number>;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
 
-/** Scrapes `apiserver_request_total` and sums mutating verbs per resource[/subresource]. */
-export async function apiWrites(http: KubeHttp): Promise<WriteCounts> {
+/**
+ * Scrapes `apiserver_request_total` and sums per resource[/subresource] — mutating verbs only, or
+ * with `allVerbs` every verb, keyed `VERB resource[/subresource]`.
+ */
+export async function apiWrites(http: KubeHttp, allVerbs = false): Promise<WriteCounts> {
   const res = await http.request(HttpMethod.GET, "/metrics", { accept: "text/plain" });
   const text = await res.text();
   const out = new Map<string, number>();
@@ -119,12 +122,18 @@ export async function apiWrites(http: KubeHttp): Promise<WriteCounts> {
     const close = line.lastIndexOf("}");
     const labels = new Map<string, string>();
     for (const m of line.slice(line.indexOf("{") + 1, close).matchAll(/(\w+)="([^"]*)"/g)) labels.set(m[1] ?? "", m[2] ?? "");
-    if (!MUTATING.has(labels.get("verb") ?? "")) continue;
+    const verb = labels.get("verb") ?? "";
+    if (!allVerbs && !MUTATING.has(verb)) continue;
     const sub = labels.get("subresource") ?? "";
-    const key = `${labels.get("resource") ?? ""}${sub === "" ? "" : `/${sub}`}`;
+    const key = `${allVerbs ? `${verb} ` : ""}${labels.get("resource") ?? ""}${sub === "" ? "" : `/${sub}`}`;
     out.set(key, (out.get(key) ?? 0) + Number(line.slice(close + 1).trim()));
   }
   return out;
+}
+
+/** The non-zero after − before per key, largest first, as "count key" items. */
+export function countsBetween(before: WriteCounts, after: WriteCounts): string[] {
+  return [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]).map(([k, d]) => `${String(d)} ${k}`);
 }
 
 /** after − before for the given resources. */

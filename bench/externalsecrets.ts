@@ -30,7 +30,7 @@ import { baoApi } from "../test/peers/openbao.ts";
 import { DEPLOYMENTS, KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { NAMESPACES, applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
 import {
-  EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, fileSize, percentile, procStats, watchLoop, writesBetween,
+  EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, fileSize, percentile, procStats, watchLoop, writesBetween,
 } from "./es-observe.ts";
 import { ensureEso, esoVersion, ksealEsCrds, startAuditedBao, startEso, startKseal, type AuditedBao } from "./es-peers.ts";
 
@@ -187,6 +187,7 @@ async function cold(env: Env, c: Contestant, n: number): Promise<ColdResult> {
     const view = new FleetView(expected);
     view.start(http, NS);
     const load = loadavg()[0] ?? Number.NaN;
+    const requestsBefore = await apiWrites(http, true);
     const t0 = performance.now();
     const proc = await spawn(env, kube, c, ["--controllers=externalsecret"]);
     try {
@@ -196,6 +197,8 @@ async function cold(env: Env, c: Contestant, n: number): Promise<ColdResult> {
       const seconds = (performance.now() - t0) / 1000;
       const cpu = proc === undefined ? "" : `, ${procStats(proc.pid).cpuSeconds.toFixed(1)} CPU s`;
       console.error(`  cold sync ${c.label}: ${ok ? `${seconds.toFixed(2)} s` : `>cap (${String(env.capMs / 1000)} s): ${String(view.goodSecrets.size)} Secrets right, ${String(view.readyEs.size)} Ready`}${cpu}`);
+      // What the API server was asked meanwhile (the bench's own watch included), to see where its CPU went.
+      console.error(`    API requests: ${countsBetween(requestsBefore, await apiWrites(http, true)).slice(0, 8).join(", ")}`);
       return { seconds, capped: !ok, load };
     } finally {
       await proc?.stop();

@@ -38,6 +38,14 @@ export interface EventRecorderOptions {
   readonly dedupeWindowMs?: number;
   /** Identical-event memory; the oldest entries are forgotten first. Default 4096. */
   readonly maxTracked?: number;
+  /**
+   * Event writes in flight at once. Default 4: events are written in the background, behind the
+   * reconciles' own writes (client-go's broadcaster writes them one at a time), so a burst of
+   * thousands of syncs does not double the API server's load while the Secrets are still due.
+   */
+  readonly maxInFlight?: number;
+  /** Event writes waiting for a slot; beyond this, new ones are dropped and logged. Default 10,000. */
+  readonly maxQueued?: number;
   readonly clock?: Clock;
   readonly log?: { warn(obj: object, msg: string): void };
 }
@@ -58,10 +66,33 @@ export class EventRecorder {
   readonly #clock: Clock;
   readonly #tracked = new Map<string, Tracked>();
   #seq = 0;
+  #inFlight = 0;
+  readonly #waiting: (() => void)[] = [];
+  #dropped = 0;
 
   constructor(options: EventRecorderOptions) {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Runs one event write when a slot is free; false (and nothing written) when the backlog is full. */
+  async #limited(write: () => Promise<void>): Promise<boolean> {
+    if (this.#inFlight >= (this.#o.maxInFlight ?? 4)) {
+      if (this.#waiting.length >= (this.#o.maxQueued ?? 10_000)) {
+        // Logged on the first drop and then every 1,000th, not once per event.
+        if (this.#dropped++ % 1000 === 0) this.#o.log?.warn({ dropped: this.#dropped }, "event backlog full: events dropped");
+        return false;
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#inFlight++;
+    try {
+      await write();
+    } finally {
+      this.#inFlight--;
+      this.#waiting.shift()?.();
+    }
+    return true;
   }
 
   /** Records an event without waiting; failures are logged, never thrown. */
@@ -90,7 +121,7 @@ export class EventRecorder {
     const name = `${regarding.name}.${now.toString(16)}${(this.#seq++).toString(16)}`.slice(-253).replace(/^[^a-z0-9]+/, "");
     const t: Tracked = { namespace, name, count: 1, lastAt: now, chain: Promise.resolve() };
     this.#touch(key, t);
-    t.chain = this.#create(t, regarding, type, reason, trimmed, action, now);
+    t.chain = this.#create(key, t, regarding, type, reason, trimmed, action, now);
     return t.chain;
   }
 
@@ -105,9 +136,9 @@ export class EventRecorder {
     }
   }
 
-  async #create(t: Tracked, regarding: ObjectReference, type: EventType, reason: string, note: string, action: string, now: number): Promise<void> {
+  async #create(key: string, t: Tracked, regarding: ObjectReference, type: EventType, reason: string, note: string, action: string, now: number): Promise<void> {
     try {
-      await this.#o.http.create(EVENTS, t.namespace, {
+      const written = await this.#limited(() => this.#o.http.create(EVENTS, t.namespace, {
         apiVersion: "events.k8s.io/v1",
         kind: "Event",
         metadata: { name: t.name, namespace: t.namespace },
@@ -125,7 +156,9 @@ export class EventRecorder {
           ...(regarding.namespace === undefined ? {} : { namespace: regarding.namespace }),
           ...(regarding.uid === undefined ? {} : { uid: regarding.uid }),
         },
-      });
+      }).then(() => undefined));
+      // Dropped: a repeat must create the event, not patch a series that does not exist.
+      if (!written && this.#tracked.get(key) === t) this.#tracked.delete(key);
     } catch (e: unknown) {
       this.#o.log?.warn({ event: reason, object: regarding.name, code: e instanceof KsealError ? e.code : "unknown" }, "could not record event");
     }
@@ -133,7 +166,7 @@ export class EventRecorder {
 
   async #series(t: Tracked, count: number, now: number): Promise<void> {
     try {
-      await this.#o.http.mergePatch(EVENTS, t.namespace, t.name, { series: { count, lastObservedTime: microTime(now) } });
+      await this.#limited(() => this.#o.http.mergePatch(EVENTS, t.namespace, t.name, { series: { count, lastObservedTime: microTime(now) } }).then(() => undefined));
     } catch (e: unknown) {
       this.#o.log?.warn({ event: t.name, code: e instanceof KsealError ? e.code : "unknown" }, "could not update event series");
     }

@@ -32,6 +32,8 @@ export interface OperatorFlags {
   readonly restartDebounceMs: number;
   /** Watch only this namespace (ESO's `--namespace`); undefined watches all. */
   readonly watchNamespace: string | undefined;
+  /** Store calls per second and burst per store (every provider); undefined: per-provider defaults. */
+  readonly storeRate: { readonly perSecond: number; readonly burst: number } | undefined;
 }
 
 export const OPERATOR_HELP = `usage: kseal-operator [flags]
@@ -53,6 +55,8 @@ export const OPERATOR_HELP = `usage: kseal-operator [flags]
   --unseal-workers N          worker threads for unsealing (default cores-1, at least 1)
   --restart-debounce DUR      rollout-restart debounce window (default 10s)
   --watch-namespace NS        watch resources in this namespace only (default: all namespaces)
+  --store-qps N               secret-store calls per second per store (default 1000; Azure 200)
+  --store-burst N             secret-store call burst per store (default 2 × --store-qps)
   --log-level LEVEL           trace|debug|info|warn|error (default info)
 `;
 
@@ -106,6 +110,8 @@ export function parseOperatorFlags(argv: readonly string[], env: Readonly<Record
         "restart-debounce": { type: "string", default: "10s" },
         "log-level": { type: "string" },
         "watch-namespace": { type: "string" },
+        "store-qps": { type: "string" },
+        "store-burst": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -133,6 +139,19 @@ export function parseOperatorFlags(argv: readonly string[], env: Readonly<Record
     unsealWorkers = Number(values["unseal-workers"]);
     if (!Number.isInteger(unsealWorkers) || unsealWorkers < 1) throw new KsealError("CLI_USAGE", `--unseal-workers: "${values["unseal-workers"]}" is not a positive integer`);
   }
+  const positive = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) throw new KsealError("CLI_USAGE", `${flag}: "${text}" is not a positive number`);
+    return n;
+  };
+  let storeRate: OperatorFlags["storeRate"];
+  if (values["store-qps"] !== undefined || values["store-burst"] !== undefined) {
+    if (values["store-qps"] === undefined) throw new KsealError("CLI_USAGE", "--store-burst needs --store-qps");
+    const perSecond = positive("--store-qps", values["store-qps"]);
+    const burst = values["store-burst"] === undefined ? 2 * perSecond : positive("--store-burst", values["store-burst"]);
+    if (burst < 1) throw new KsealError("CLI_USAGE", `--store-burst: "${values["store-burst"] ?? ""}" must be at least 1`);
+    storeRate = { perSecond, burst };
+  }
   return {
     kubeconfig: values.kubeconfig ?? (env.KUBECONFIG === "" ? undefined : env.KUBECONFIG),
     context: values.context,
@@ -153,5 +172,6 @@ export function parseOperatorFlags(argv: readonly string[], env: Readonly<Record
     unsealWorkers,
     restartDebounceMs: parseDuration(values["restart-debounce"], "--restart-debounce"),
     watchNamespace: values["watch-namespace"] === "" ? undefined : values["watch-namespace"],
+    storeRate,
   };
 }

@@ -18,6 +18,7 @@ import { LeaderElector } from "../kube/leader.ts";
 import { createLogger } from "../kube/log.ts";
 import { createRegistry, queueMetrics, reconcileCounter, setLeader } from "../kube/metrics.ts";
 import { objectKey } from "../kube/outcome.ts";
+import { OwnWrites } from "../kube/own-writes.ts";
 import { Informer, httpSource, type Change } from "../kube/watch.ts";
 import { KeyRegistry, handleCert, handleRotate, handleVerify, RateLimiter, buildSecret, type SealedSecret } from "../sealing/index.ts";
 import { UnsealPool } from "../sealing/pool.ts";
@@ -49,6 +50,12 @@ function storeRefOf(es: KubeObject): string {
   const kind = spec?.secretStoreRef?.kind ?? "SecretStore";
   const name = spec?.secretStoreRef?.name ?? "";
   return kind === "ClusterSecretStore" ? `ClusterSecretStore/${name}` : `SecretStore/${es.metadata?.namespace ?? ""}/${name}`;
+}
+
+/** Whether an ExternalSecret's cached status says Ready=True. */
+function esReady(es: KubeObject): boolean {
+  const conditions = (es as { status?: { conditions?: { type?: string; status?: string }[] } }).status?.conditions ?? [];
+  return conditions.some((x) => x.type === "Ready" && x.status === "True");
 }
 
 /** Owner keys of a Secret change whose controller owner is of `kind`. */
@@ -228,6 +235,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     });
     const coalescer = new ReadCoalescer({
       now: () => Date.now(),
+      ...(flags.storeRate === undefined ? {} : { rate: flags.storeRate }),
       onCall: (provider, call, status) => {
         providerCalls.inc({ provider, call, status });
       },
@@ -254,6 +262,8 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const stores = new Informer<KubeObject>({ name: "secretstores", source: httpSource(http, SECRET_STORES, { namespace: flags.watchNamespace }), log });
     const clusterStores = new Informer<KubeObject>({ name: "clustersecretstores", source: httpSource(http, CLUSTER_SECRET_STORES), log });
     informers.push(informer, stores, clusterStores);
+    // The Secrets this engine wrote: their watch echoes are not drift (src/kube/own-writes.ts).
+    const ownSecretWrites = new OwnWrites();
     const deps = kubeEsDeps({
       http,
       operatorNamespace: flags.namespace,
@@ -263,6 +273,8 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         secretStore: (namespace, name) => stores.get(objectKey(namespace, name)),
         clusterSecretStore: (name) => clusterStores.get(objectKey(undefined, name)),
       },
+      secretKnownAbsent: (namespace, name) => secretsMeta.hasSynced() && secretsMeta.get(objectKey(namespace, name)) === undefined,
+      ownWrites: ownSecretWrites,
       events: {
         record: (es: ExternalSecret, type, reason, note) => {
           events.record({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", name: es.metadata.name, namespace: es.metadata.namespace, uid: es.metadata.uid }, type, reason, note);
@@ -276,16 +288,38 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       targets.apply(c);
     });
     // A store edit or status change brings back every ExternalSecret that reads from it.
-    const esForStore = (ref: string): string[] => informer.list().filter((es) => storeRefOf(es) === ref).map((es) => objectKey(es.metadata?.namespace, es.metadata?.name ?? ""));
-    addController({
+    // A store edit (or its deletion) brings back every ExternalSecret that reads from it. A change of
+    // its status alone (the store controller's own Ready writes, every few minutes) only brings back
+    // those not Ready: one that synced has nothing to gain, and at start-up re-running all of them
+    // while their own status writes are still on the way made every one sync twice.
+    const esForStore = (ref: string, c: Change): string[] => {
+      const statusOnly = c.type === "updated" && c.old !== undefined && c.old.metadata?.generation === c.object.metadata?.generation;
+      return informer.list()
+        .filter((es) => storeRefOf(es) === ref && !(statusOnly && esReady(es)))
+        .map((es) => objectKey(es.metadata?.namespace, es.metadata?.name ?? ""));
+    };
+    const esController = addController({
       name: "externalsecret",
       informer,
       reconcile: async ({ object }) => (object === undefined ? { kind: "ok" } : reconcileExternalSecret(object, deps)),
       secondary: [
         // Drift: a managed Secret edited or deleted brings its ExternalSecret back at once.
-        { informer: secretsMeta, toKeys: (c) => (c.initial ? [] : [...new Set([...ownerKeys("ExternalSecret")(c), ...targets.keysForSecret(c)])]) },
-        { informer: stores, toKeys: (c) => (c.initial ? [] : esForStore(`SecretStore/${c.object.metadata?.namespace ?? ""}/${c.object.metadata?.name ?? ""}`)) },
-        { informer: clusterStores, toKeys: (c) => (c.initial ? [] : esForStore(`ClusterSecretStore/${c.object.metadata?.name ?? ""}`)) },
+        {
+          informer: secretsMeta,
+          toKeys: (c) => {
+            if (c.initial) return [];
+            const keys = [...new Set([...ownerKeys("ExternalSecret")(c), ...targets.keysForSecret(c)])];
+            if (c.type === "deleted" || keys.length === 0) return keys;
+            // The echo of the engine's own write is not drift; a change seen while a write of this
+            // Secret is in flight is judged when the write ends.
+            ownSecretWrites.observe(c.key, c.object.metadata?.resourceVersion, () => {
+              for (const k of keys) esController.queue.add(k, "high");
+            });
+            return [];
+          },
+        },
+        { informer: stores, toKeys: (c) => (c.initial ? [] : esForStore(`SecretStore/${c.object.metadata?.namespace ?? ""}/${c.object.metadata?.name ?? ""}`, c)) },
+        { informer: clusterStores, toKeys: (c) => (c.initial ? [] : esForStore(`ClusterSecretStore/${c.object.metadata?.name ?? ""}`, c)) },
       ],
       queue: { ...queue, metrics: queueMetrics(registry, "externalsecret") },
       log,

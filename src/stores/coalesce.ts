@@ -37,12 +37,36 @@ export interface CoalesceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** How long a completed read (or a not-found) is reused. Default 5000 ms; 0 disables reuse. */
   readonly reuseMs?: number;
-  /** Token bucket per store identity. Default: 50 calls/s, burst 100. */
-  readonly rate?: { readonly perSecond: number; readonly burst: number };
+  /**
+   * Token bucket per store identity: one rate for every provider, or one per provider key.
+   * Default {@link defaultStoreRate}.
+   */
+  readonly rate?: StoreRate | ((provider: string) => StoreRate);
   /** Backoff on STORE_THROTTLED. Default: 200 ms doubling to 30 s, 5 attempts in all. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number; readonly maxAttempts: number };
   /** One report per underlying call: `externalsecret_provider_api_calls_count{provider, call, status}`. */
   readonly onCall?: (provider: string, call: CallName, status: CallStatus) => void;
+}
+
+export interface StoreRate {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/**
+ * Calls per second a store takes from one operator by default. The bucket is there so a fleet's
+ * cold start cannot flood a store, not to pace normal work, so it sits below each service's own
+ * quota rather than far below it: Azure Key Vault throttles secret GETs at 4,000 per 10 s per
+ * vault, hence 200/s; AWS (10,000/s GetSecretValue), Google (90,000/min per project) and a
+ * self-hosted Vault take 1,000/s. A store that throttles anyway gets the backoff below.
+ */
+export function defaultStoreRate(provider: string): StoreRate {
+  return provider === "azurekv" ? { perSecond: 200, burst: 400 } : { perSecond: 1000, burst: 2000 };
+}
+
+function checkRate(r: StoreRate): StoreRate {
+  if (!(r.perSecond > 0) || !(r.burst >= 1)) throw new RangeError("rate.perSecond must be > 0 and rate.burst >= 1");
+  return r;
 }
 
 /** Who a wrapped client is: what makes two clients interchangeable for reads. */
@@ -101,6 +125,7 @@ interface Entry {
 }
 
 interface StoreState {
+  readonly rate: StoreRate;
   tokens: number;
   refilledAt: number;
   /** No call to this store before this time (ms since epoch): set when it answers STORE_THROTTLED. */
@@ -128,7 +153,7 @@ export class ReadCoalescer {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #reuseMs: number;
-  readonly #rate: { readonly perSecond: number; readonly burst: number };
+  readonly #rate: (provider: string) => StoreRate;
   readonly #backoff: { readonly initialMs: number; readonly maxMs: number; readonly maxAttempts: number };
   readonly #onCall: (provider: string, call: CallName, status: CallStatus) => void;
   readonly #stores = new Map<string, StoreState>();
@@ -138,10 +163,14 @@ export class ReadCoalescer {
     this.#now = opts.now;
     this.#sleep = opts.sleep ?? realSleep;
     this.#reuseMs = opts.reuseMs ?? 5000;
-    this.#rate = opts.rate ?? { perSecond: 50, burst: 100 };
+    const rate = opts.rate ?? defaultStoreRate;
+    if (typeof rate === "function") this.#rate = (provider) => checkRate(rate(provider));
+    else {
+      checkRate(rate);
+      this.#rate = () => rate;
+    }
     this.#backoff = opts.backoff ?? { initialMs: 200, maxMs: 30_000, maxAttempts: 5 };
     this.#onCall = opts.onCall ?? (() => undefined);
-    if (!(this.#rate.perSecond > 0) || !(this.#rate.burst >= 1)) throw new RangeError("rate.perSecond must be > 0 and rate.burst >= 1");
     if (!(this.#backoff.maxAttempts >= 1)) throw new RangeError("backoff.maxAttempts must be >= 1");
   }
 
@@ -164,11 +193,12 @@ export class ReadCoalescer {
     }
   }
 
-  #state(id: string): StoreState {
-    let st = this.#stores.get(id);
+  #state(identity: StoreIdentity): StoreState {
+    let st = this.#stores.get(identity.id);
     if (st === undefined) {
-      st = { tokens: this.#rate.burst, refilledAt: this.#now(), backoffUntil: 0, queue: Promise.resolve(), entries: new Map() };
-      this.#stores.set(id, st);
+      const rate = this.#rate(identity.provider);
+      st = { rate, tokens: rate.burst, refilledAt: this.#now(), backoffUntil: 0, queue: Promise.resolve(), entries: new Map() };
+      this.#stores.set(identity.id, st);
     }
     return st;
   }
@@ -179,7 +209,7 @@ export class ReadCoalescer {
    * @internal used by the wrapped clients
    */
   async shared(identity: StoreIdentity, key: string, call: CallName, fetch: () => Promise<unknown>, track: (p: Promise<unknown>) => void): Promise<Fetched> {
-    const st = this.#state(identity.id);
+    const st = this.#state(identity);
     const hit = st.entries.get(key);
     if (hit !== undefined) {
       if (hit.expiresAt === undefined) {
@@ -210,7 +240,7 @@ export class ReadCoalescer {
 
   /** An uncoalesced call that still goes through the rate limit, backoff and metric. @internal */
   async direct<T>(identity: StoreIdentity, call: CallName, fetch: () => Promise<T>): Promise<T> {
-    const r = await this.#callWithPolicy(identity, this.#state(identity.id), call, fetch);
+    const r = await this.#callWithPolicy(identity, this.#state(identity), call, fetch);
     if (!r.ok) throw r.error;
     return r.value as T;
   }
@@ -245,13 +275,13 @@ export class ReadCoalescer {
           await this.#sleep(st.backoffUntil - now);
           continue;
         }
-        st.tokens = Math.min(this.#rate.burst, st.tokens + ((now - st.refilledAt) * this.#rate.perSecond) / 1000);
+        st.tokens = Math.min(st.rate.burst, st.tokens + ((now - st.refilledAt) * st.rate.perSecond) / 1000);
         st.refilledAt = now;
         if (st.tokens >= 1) {
           st.tokens -= 1;
           return;
         }
-        await this.#sleep(Math.ceil(((1 - st.tokens) * 1000) / this.#rate.perSecond));
+        await this.#sleep(Math.ceil(((1 - st.tokens) * 1000) / st.rate.perSecond));
       }
     });
     st.queue = turn;

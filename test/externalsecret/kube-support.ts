@@ -26,6 +26,8 @@ export interface Harness {
   readonly events: { type: string; reason: string; note: string }[];
   /** The injected clock (ms). */
   now: number;
+  /** What the engine is told of its target Secrets' absence (EsDeps.secretKnownAbsent); default false. */
+  assumeSecretsAbsent: boolean;
   reconcile(name: string, namespace?: string): Promise<Outcome>;
   reconcileStore(name: string, kind?: "SecretStore" | "ClusterSecretStore"): Promise<Outcome>;
   createEs(name: string, spec: Record<string, unknown>, metadata?: Record<string, unknown>, namespace?: string): Promise<void>;
@@ -59,6 +61,7 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
     ns: ns.name,
     events,
     now: Date.parse("2026-06-01T10:00:00Z"),
+    assumeSecretsAbsent: false,
     async reconcile(name, namespace = ns.name) {
       const raw: unknown = await kube.custom.getNamespacedCustomObject({ ...G, namespace, plural: "externalsecrets", name });
       return reconcileExternalSecret(raw, deps);
@@ -122,6 +125,7 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
     operatorNamespace: ns.name,
     providers: wired,
     now: () => h.now,
+    secretKnownAbsent: () => h.assumeSecretsAbsent,
     events: { record: (_es, type, reason, note) => events.push({ type, reason, note }) },
   });
   return h;

@@ -259,4 +259,20 @@ describe("EventRecorder on events.k8s.io/v1", () => {
     });
     expect(mine.find((e) => e.reason === "Synced")?.series).toBeUndefined();
   });
+
+  it("writes a burst in the background a few at a time, and drops what is beyond its backlog (logged, not thrown)", async () => {
+    const warnings: object[] = [];
+    const rec = new EventRecorder({ http, instance: "kseal-test-1", maxInFlight: 2, maxQueued: 5, log: { warn: (o) => warnings.push(o) } });
+    const regarding = (i: number) => ({ apiVersion: "rt.kseal.dev/v1", kind: "Gadget", name: `burst-${String(i)}`, namespace: ns.name });
+    // 2 in flight + 5 waiting are written; the other 5 of this burst are dropped.
+    await Promise.all(Array.from({ length: 12 }, (_, i) => rec.emit(regarding(i), "Normal", "Created", `Secret burst-${String(i)} created`)));
+    const events = (await http.list(EVENTS, { namespace: ns.name })).items as (KubeObject & { regarding?: { name?: string } })[];
+    const written = events.map((e) => e.regarding?.name ?? "").filter((n) => n.startsWith("burst-")).sort();
+    expect(written).toHaveLength(7);
+    expect(warnings).toEqual([{ dropped: 1 }]);
+    // Once the backlog has drained, new events are written again.
+    await rec.emit(regarding(99), "Normal", "Created", "Secret burst-99 created");
+    const after = (await http.list(EVENTS, { namespace: ns.name })).items as (KubeObject & { regarding?: { name?: string } })[];
+    expect(after.some((e) => e.regarding?.name === "burst-99")).toBe(true);
+  });
 });

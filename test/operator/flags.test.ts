@@ -21,6 +21,7 @@ describe("kseal-operator flags", () => {
     expect(f).toMatchObject({
       namespace: "kseal-system", leaderElect: true, metricsPort: 8081, apiPort: 8080, concurrency: 50,
       keyRenewPeriodMs: 720 * 3_600_000, keyCutoffTime: null, restartDebounceMs: 10_000, watchNamespace: undefined,
+      storeRate: undefined,
     });
     expect([...f.controllers]).toEqual(["externalsecret", "sealedsecret", "sopssecret", "rollout"]);
   });
@@ -38,7 +39,16 @@ describe("kseal-operator flags", () => {
     expect(f.watchNamespace).toBe("team-a");
   });
 
+  it("takes a store rate for every provider; the burst defaults to twice the rate", () => {
+    expect(parseOperatorFlags(["--store-qps=20"], {}).storeRate).toEqual({ perSecond: 20, burst: 40 });
+    expect(parseOperatorFlags(["--store-qps=0.5", "--store-burst=3"], {}).storeRate).toEqual({ perSecond: 0.5, burst: 3 });
+  });
+
   it.each([
+    [["--store-qps=0"], /--store-qps: "0" is not a positive number/],
+    [["--store-qps=fast"], /--store-qps: "fast"/],
+    [["--store-burst=10"], /--store-burst needs --store-qps/],
+    [["--store-qps=1", "--store-burst=0.5"], /--store-burst: "0.5" must be at least 1/],
     [["--controllers=vault"], /unknown controller "vault"/],
     [["--concurrent=0"], /--concurrent/],
     [["--metrics-port=70000"], /--metrics-port/],

@@ -2,7 +2,7 @@
 // calls, the reuse window, not-found reuse, identity separation, rate limit, throttling backoff,
 // the provider-call metric and close.
 import { describe, expect, it } from "vitest";
-import { ReadCoalescer, storeIdentity, type CallName, type CallStatus, type CoalesceOptions, type StoreIdentity } from "../../src/stores/coalesce.ts";
+import { defaultStoreRate, ReadCoalescer, storeIdentity, type CallName, type CallStatus, type CoalesceOptions, type StoreIdentity } from "../../src/stores/coalesce.ts";
 import { SecretNotFoundError, StoreErrorCode, storeError, type FindSpec, type RemoteRef, type SecretsClient, type ValidationResult } from "../../src/stores/contract.ts";
 import { isKsealError } from "../../src/errors.ts";
 
@@ -232,6 +232,24 @@ describe("rate limit and backoff", () => {
     expect(fake.calls).toHaveLength(5);
     expect(sleeps).toEqual([1000, 1000, 1000]);
     expect(now() - t0).toBe(3000);
+  });
+
+  it("takes its bucket per provider from a function (Azure's defaults sit below Key Vault's throttle)", async () => {
+    expect(defaultStoreRate("azurekv")).toEqual({ perSecond: 200, burst: 400 });
+    expect(defaultStoreRate("vault")).toEqual({ perSecond: 1000, burst: 2000 });
+    const { fake, client, sleeps } = setup({ rate: (p) => (p === "vault" ? { perSecond: 2, burst: 1 } : { perSecond: 1e9, burst: 1e9 }) });
+    for (const k of ["a", "b", "c"]) fake.values.set(k, "{}");
+    await Promise.all(["a", "b", "c"].map(async (key) => client.getSecret({ key })));
+    expect(sleeps).toEqual([500, 500]);
+    const other = setup({ rate: (p) => (p === "vault" ? { perSecond: 2, burst: 1 } : { perSecond: 1e9, burst: 1e9 }) }, "aws");
+    for (const k of ["a", "b", "c"]) other.fake.values.set(k, "{}");
+    await Promise.all(["a", "b", "c"].map(async (key) => other.client.getSecret({ key })));
+    expect(other.sleeps).toEqual([]);
+  });
+
+  it("refuses a provider's rate that is not positive when its first store is used", async () => {
+    const { client } = setup({ rate: () => ({ perSecond: 0, burst: 1 }) });
+    await expect(client.getSecret({ key: "a" })).rejects.toThrow(RangeError);
   });
 
   it("separate stores have separate buckets", async () => {

@@ -12,7 +12,7 @@ import type { Outcome } from "../../kube/outcome.ts";
 import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { SecretNotFoundError, type SecretsClient } from "../../stores/contract.ts";
 import type { Resolved } from "../secretstore/index.ts";
-import { toObserved, writeSecret, type SecretPort, type SecretWrite } from "../secrets/index.ts";
+import { SecretWriteError, toObserved, writeSecret, type SecretPort, type SecretWrite } from "../secrets/index.ts";
 import type { EsMetrics } from "./metrics.ts";
 import { parseExternalSecret } from "./parse.ts";
 import {
@@ -61,6 +61,13 @@ export interface EsDeps {
    * written on every sync (refreshTime included), as ESO.
    */
   readonly refreshes?: RefreshMemory;
+  /**
+   * True when a synced cache of the cluster's Secrets (the operator's metadata informer) holds no
+   * Secret namespace/name, so a policy that creates its target can skip reading it: a cold sync of
+   * thousands of ExternalSecrets saves a GET (a 404) each. A cache that lags (the Secret exists
+   * after all) makes the create fail with a conflict, and the reconcile starts over with a read.
+   */
+  readonly secretKnownAbsent?: (namespace: string, name: string) => boolean;
 }
 
 export const EsErrorCode = {
@@ -241,9 +248,11 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
     return requeueAfter === undefined ? ok() : ok(Math.max(0, requeueAfter - now));
   };
 
+  const creates = es.spec.target.creationPolicy === "Owner" || es.spec.target.creationPolicy === "Orphan";
+  const unread = creates && deps.secretKnownAbsent?.(namespace, targetName(es)) === true;
   try {
     const key = await deps.hmacKey();
-    const current = await deps.secrets.read(namespace, targetName(es));
+    const current = unread ? undefined : await deps.secrets.read(namespace, targetName(es));
     const observed = current === undefined ? undefined : toObserved(current);
     const decision = planRefresh(es, secretIntact(es, observed, key), deps.now(), deps.refreshes?.get(es));
     if (!decision.sync) {
@@ -264,6 +273,8 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
     }
     return await finish(out.result, nextDueAfterSync(es, deps.now()), undefined, w !== undefined);
   } catch (e: unknown) {
+    // The Secret cache lagged: the target exists after all. Start over, reading it this time.
+    if (unread && isKsealError(e, SecretWriteError.Conflict)) return reconcileExternalSecret(raw, { ...deps, secretKnownAbsent: () => false });
     const message = safeMessage(e);
     deps.events.record(es, "Warning", "UpdateFailed", message);
     // A generator kind kseal lacks (or a foreign group) will not start working by retrying: no backoff loop.

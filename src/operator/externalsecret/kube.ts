@@ -6,12 +6,14 @@
 import { randomBytes } from "node:crypto";
 import { HttpMethod } from "@kubernetes/client-node";
 import { KsealError } from "../../errors.ts";
+import { objectKey } from "../../kube/outcome.ts";
+import type { OwnWrites } from "../../kube/own-writes.ts";
 import { SECRETS, isConflict, isNotFound, resourcePath, type KubeHttp, type KubeObject } from "../../kube/client.ts";
 import { generate, GENERATOR_GROUP, GENERATOR_VERSION, type GeneratorReadPort } from "../../generators/index.ts";
 import { renderTemplate } from "../../template/index.ts";
 import type { Provider } from "../../stores/contract.ts";
 import { resolveStore, type NamespaceInfo, type StoreReadPort, type StoreStatusPort } from "../secretstore/index.ts";
-import { httpSecretPort, type SecretObject } from "../secrets/index.ts";
+import { httpSecretPort, type SecretObject, type SecretPort } from "../secrets/index.ts";
 import type { EsDeps, EventPort } from "./act.ts";
 import { noMetrics, type EsMetrics } from "./metrics.ts";
 import type { TemplateEngine } from "./plan.ts";
@@ -190,6 +192,33 @@ export interface KubeEsOptions {
   readonly metrics?: EsMetrics;
   readonly template?: TemplateEngine;
   readonly now?: () => number;
+  /** See {@link EsDeps.secretKnownAbsent}. */
+  readonly secretKnownAbsent?: (namespace: string, name: string) => boolean;
+  /** Told of every Secret write of this engine (see src/kube/own-writes.ts). */
+  readonly ownWrites?: Pick<OwnWrites, "begin" | "end">;
+}
+
+/** `port`, bracketing each Secret it creates or replaces with `own.begin` / `own.end`. */
+function reportingWrites(port: SecretPort, own: Pick<OwnWrites, "begin" | "end"> | undefined): SecretPort {
+  if (own === undefined) return port;
+  const bracket = async (namespace: string, name: string, write: () => Promise<SecretObject>): Promise<SecretObject> => {
+    const key = objectKey(namespace, name);
+    own.begin(key);
+    let rv: string | undefined;
+    try {
+      const s = await write();
+      rv = s.metadata?.resourceVersion;
+      return s;
+    } finally {
+      own.end(key, rv);
+    }
+  };
+  return {
+    read: (namespace, name) => port.read(namespace, name),
+    create: (namespace, body) => bracket(namespace, body.metadata?.name ?? "", () => port.create(namespace, body)),
+    replace: (namespace, name, body) => bracket(namespace, name, () => port.replace(namespace, name, body)),
+    delete: (namespace, name, resourceVersion) => port.delete(namespace, name, resourceVersion),
+  };
 }
 
 /** Every ExternalSecret port bound to the API server of `http`. */
@@ -199,7 +228,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
   const storeReads = kubeStoreReadPort(http, o.lookups, now);
   const generators = kubeGeneratorReadPort(http);
   return {
-    secrets: httpSecretPort(http),
+    secrets: reportingWrites(httpSecretPort(http), o.ownWrites),
     async readConfigMap(namespace, name) {
       const cm = await http.get<ConfigMapObject>(CONFIG_MAPS, namespace, name);
       return cm === null ? undefined : (cm.data ?? {});
@@ -213,6 +242,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
     now,
     generate: (ref, namespace) => generate(ref, namespace, generators),
     refreshes: new RefreshMemory(),
+    ...(o.secretKnownAbsent === undefined ? {} : { secretKnownAbsent: o.secretKnownAbsent }),
     storeReads,
     storeStatus: kubeStoreStatusPort(http),
   };

@@ -189,7 +189,20 @@ function storeKey(es: ExternalSecret): string {
 export function refreshPhase(es: ExternalSecret, intervalMs: number): number {
   const slots = Math.floor(intervalMs / 1000);
   if (slots < 1) return 0;
-  return (createHash("sha256").update(storeKey(es)).digest().readUInt32BE(0) % slots) * 1000;
+  return (storeHash(storeKey(es)) % slots) * 1000;
+}
+
+/** First 32 bits of sha256(store key), remembered: a fleet has few stores and many reconciles. */
+const storeHashes = new Map<string, number>();
+
+function storeHash(key: string): number {
+  let h = storeHashes.get(key);
+  if (h === undefined) {
+    h = createHash("sha256").update(key).digest().readUInt32BE(0);
+    if (storeHashes.size >= 4096) storeHashes.clear();
+    storeHashes.set(key, h);
+  }
+  return h;
 }
 
 /**

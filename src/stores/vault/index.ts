@@ -27,9 +27,28 @@ async function caPem(spec: VaultSpec, ctx: StoreContext): Promise<string | undef
   return spec.caProvider === undefined ? undefined : fromUtf8(await readCaProvider(ctx, spec.caProvider));
 }
 
+/** Ports kept per (server, namespace, CA): a node-vault instance is costly to build (it generates its API). */
+const PORTS_MAX = 256;
+
+function sharedPorts(make: (opts: { server: string; namespace?: string; caPem?: string }) => VaultPort): typeof make {
+  const ports = new Map<string, VaultPort>();
+  return (opts) => {
+    const id = JSON.stringify([opts.server, opts.namespace ?? "", opts.caPem ?? ""]);
+    let port = ports.get(id);
+    if (port === undefined) {
+      if (ports.size >= PORTS_MAX) ports.delete(ports.keys().next().value ?? "");
+      port = make(opts);
+      ports.set(id, port);
+    }
+    return port;
+  };
+}
+
 export function createVaultProvider(options: VaultProviderOptions = {}): Provider {
   const tokens = options.tokens ?? new VaultTokenCache();
-  const makePort = options.port ?? nodeVaultPort;
+  // A port holds no credentials (every request carries its store's token), so stores and
+  // ExternalSecrets that talk to one server share it and its connections.
+  const makePort = sharedPorts(options.port ?? nodeVaultPort);
   return {
     key: "vault",
     validateSpec(providerSpec: unknown): void {
