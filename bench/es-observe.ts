@@ -197,3 +197,17 @@ export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
 }
+
+/**
+ * The V8 heap of a running kseal-operator (used / total / external MB), from prom-client's default
+ * metrics on the port its latest start-up log line names: what the RSS figure is made of.
+ */
+export async function ksealHeap(logFile: string): Promise<string> {
+  // The last start-up line: one log file collects every run of the operator.
+  const first = readFileSync(logFile, "utf8").split("\n").findLast((l) => l.includes("kseal-operator running"));
+  const port = first === undefined ? undefined : (JSON.parse(first) as { metricsPort?: number }).metricsPort;
+  if (port === undefined) return "heap n/a";
+  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
+  const metric = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split("\n").find((l) => l.startsWith(`${name} `)) ?? "")?.[2] ?? Number.NaN) / 2 ** 20;
+  return `heap used ${metric("nodejs_heap_size_used_bytes").toFixed(0)} MB of ${metric("nodejs_heap_size_total_bytes").toFixed(0)} MB, external ${metric("nodejs_external_memory_bytes").toFixed(0)} MB`;
+}

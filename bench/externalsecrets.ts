@@ -30,7 +30,7 @@ import { baoApi } from "../test/peers/openbao.ts";
 import { DEPLOYMENTS, KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { NAMESPACES, applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
 import {
-  EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, fileSize, percentile, procStats, watchLoop, writesBetween,
+  EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, ksealHeap, fileSize, percentile, procStats, watchLoop, writesBetween,
 } from "./es-observe.ts";
 import { ensureEso, esoVersion, ksealEsCrds, startAuditedBao, startEso, startKseal, type AuditedBao } from "./es-peers.ts";
 
@@ -275,6 +275,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const a1 = fileSize(env.bao.auditFile);
       const p1 = procStats(proc.pid);
       const reads = auditReads(env.bao.auditFile, a0, a1, `secret/data/${prefix}/`);
+      if (c.kind === "kseal") console.error(`  steady ${c.label}: RSS ${(p1.rss / 2 ** 20).toFixed(0)} MB, ${await ksealHeap(proc.logFile)}`);
 
       // Rotation: new values for keys 0..k-1; ES 0..k-1 are the measured ones.
       const rotation = new Map<string, number>();
