@@ -52,7 +52,7 @@ export const OPERATOR_HELP = `usage: kseal-operator [flags]
   --key-cutoff-time RFC3339   create a new sealing key if the newest is older than this
   --key-prefix NAME           generateName of key Secrets (default sealed-secrets-key)
   --my-cn CN                  common name of new sealing certificates (default sealed-secret)
-  --unseal-workers N          worker threads for unsealing (default cores-1, at least 1)
+  --unseal-workers N          worker threads for unsealing (default: one per core)
   --restart-debounce DUR      rollout-restart debounce window (default 10s)
   --watch-namespace NS        watch resources in this namespace only (default: all namespaces)
   --store-qps N               secret-store calls per second per store (default 1000; Azure 200)

@@ -7,7 +7,6 @@
  * key creation run only on the leader.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { availableParallelism } from "node:os";
 import { KsealError } from "../errors.ts";
 import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
 import { isAborted, sleep, systemClock } from "../kube/clock.ts";
@@ -131,7 +130,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         log.warn({ secret: name }, "skipping an unreadable sealing key Secret");
       },
     });
-    const pool = new UnsealPool({ ...(flags.unsealWorkers === undefined ? { size: Math.max(1, availableParallelism() - 1) } : { size: flags.unsealWorkers }) });
+    const pool = new UnsealPool(flags.unsealWorkers === undefined ? {} : { size: flags.unsealWorkers });
     closers.push(() => pool.close());
     const metrics = sealedSecretMetrics(registry);
     const informer = new Informer<KubeObject>({ name: "sealedsecrets", source: httpSource(http, SEALED_SECRETS, { namespace: flags.watchNamespace }), log });
