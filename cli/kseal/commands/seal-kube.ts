@@ -11,7 +11,6 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KsealError } from "../../../src/errors.ts";
-import { allowPlainHttp } from "../../../src/kube/client.ts";
 
 export interface KubeTarget {
   readonly kubeconfig?: string;
@@ -36,7 +35,9 @@ export interface KubeClient {
  * none (like kubeseal, kseal never guesses a localhost API server).
  */
 export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
-  const { KubeConfig } = await import("@kubernetes/client-node");
+  // Loaded here, not at the top: client-node takes most of a second to import, and offline
+  // commands (seal --cert, reseal, validate from a file) never talk to a cluster.
+  const [{ KubeConfig }, { allowPlainHttp }] = await Promise.all([import("@kubernetes/client-node"), import("../../../src/kube/client.ts")]);
   const kc = new KubeConfig();
   const candidates =
     target.kubeconfig !== undefined && target.kubeconfig !== ""
