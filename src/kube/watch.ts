@@ -97,6 +97,16 @@ export function keyOf(obj: KubeObject): ObjectKey {
 
 const rvOf = (obj: KubeObject): string | undefined => obj.metadata?.resourceVersion;
 
+/**
+ * Drops `metadata.managedFields` before an object is cached, as controller-runtime's caches do:
+ * the server-side-apply bookkeeping is often the largest part of an object's metadata, no
+ * controller here reads it, and a cache of thousands of objects kept it all in memory.
+ */
+function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
+}
+
 /** A supervised watch of one resource type and a cache of its objects, keyed `namespace/name`. */
 export class Informer<T extends KubeObject = KubeObject> {
   readonly name: string;
@@ -247,6 +257,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       case "ADDED":
       case "MODIFIED": {
+        stripManagedFields(event.object);
         const key = keyOf(event.object);
         const old = this.#cache.get(key);
         this.#cache.set(key, event.object);
@@ -271,6 +282,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const initial = !this.#synced;
     const seen = new Set<ObjectKey>();
     for (const obj of items) {
+      stripManagedFields(obj);
       const key = keyOf(obj);
       seen.add(key);
       const old = this.#cache.get(key);

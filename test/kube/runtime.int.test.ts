@@ -73,6 +73,10 @@ describe("Informer on the real API server", () => {
       await waitFor("status.seen 2", () => Promise.resolve((inf.get(`${ns.name}/g1`)?.status as { seen?: number } | undefined)?.seen === 2));
       await http.apply(GADGETS, ns.name, "g1", { ...gadget("g1", 5), metadata: { name: "g1", namespace: ns.name } }, { fieldManager: "kseal-test" });
       await waitFor("apply size 5", () => Promise.resolve((inf.get(`${ns.name}/g1`)?.spec as { size?: number } | undefined)?.size === 5));
+      // The API server keeps managedFields (an applier and an updater by now); the cache drops them, as controller-runtime's does.
+      const served = await http.get(GADGETS, ns.name, "g1");
+      expect(served?.metadata?.managedFields?.length).toBeGreaterThanOrEqual(2);
+      expect(inf.get(`${ns.name}/g1`)?.metadata).not.toHaveProperty("managedFields");
       await http.delete(GADGETS, ns.name, "g1");
       await waitFor("DELETED g1", () => Promise.resolve(inf.get(`${ns.name}/g1`) === undefined));
       expect(run.changes).toEqual([
