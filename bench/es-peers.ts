@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubePeer } from "../test/peers/kube.ts";
 import { freePort, peerBin, peersDir, startProcess, type PeerProcess } from "../test/peers/process.ts";
@@ -20,14 +20,29 @@ export interface AuditedBao {
   readonly process: PeerProcess;
 }
 
-/** OpenBao dev server (KV v2 at `secret/`) whose every request is logged to `<dir>/audit.log`. */
+/**
+ * OpenBao dev server (KV v2 at `secret/`) whose every request is logged to `<dir>/audit.log`, on
+ * Raft storage as in production. The dev default, transactional in-memory storage, copies its whole
+ * tree at the start of every read transaction: at 10,000 keys a KV read cost OpenBao ~45 ms of CPU
+ * (pprof: go-radix NewFromMap under BeginReadOnlyTx), so both operators measured OpenBao's dev
+ * backend instead of themselves.
+ */
 export async function startAuditedBao(dir: string, logDir: string): Promise<AuditedBao> {
   const port = await freePort();
+  const clusterPort = await freePort();
   const addr = `http://127.0.0.1:${String(port)}`;
   const token = `root-${randomBytes(12).toString("hex")}`;
   const auditFile = join(dir, "audit.log");
   const config = join(dir, "bao.hcl");
-  writeFileSync(config, `audit "file" "bench" {\n  options {\n    file_path = "${auditFile}"\n  }\n}\n`);
+  const raft = join(dir, "raft");
+  mkdirSync(raft, { recursive: true });
+  writeFileSync(config, [
+    `audit "file" "bench" {\n  options {\n    file_path = "${auditFile}"\n  }\n}`,
+    `storage "raft" {\n  path    = "${raft}"\n  node_id = "bench"\n}`,
+    `api_addr     = "${addr}"`,
+    `cluster_addr = "http://127.0.0.1:${String(clusterPort)}"`,
+    "",
+  ].join("\n"));
   const proc = await startProcess({
     name: "openbao",
     command: peerBin("bao"),
