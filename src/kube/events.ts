@@ -14,6 +14,7 @@ import { KsealError } from "../errors.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { EVENTS, type KubeHttp } from "./client.ts";
 import { microTime } from "./leader.ts";
+import { setMostRecent } from "../support/recent.ts";
 
 /** The object an event is about. */
 export interface ObjectReference {
@@ -126,14 +127,7 @@ export class EventRecorder {
   }
 
   #touch(key: string, t: Tracked): void {
-    this.#tracked.delete(key);
-    this.#tracked.set(key, t);
-    const max = this.#o.maxTracked ?? 4096;
-    while (this.#tracked.size > max) {
-      const oldest = this.#tracked.keys().next();
-      if (oldest.done === true) break;
-      this.#tracked.delete(oldest.value);
-    }
+    setMostRecent(this.#tracked, key, t, this.#o.maxTracked ?? 4096);
   }
 
   async #create(key: string, t: Tracked, regarding: ObjectReference, type: EventType, reason: string, note: string, action: string, now: number): Promise<void> {

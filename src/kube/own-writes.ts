@@ -12,6 +12,7 @@
  * only costs one extra reconcile).
  */
 import type { ObjectKey } from "./outcome.ts";
+import { setMostRecent } from "../support/recent.ts";
 
 interface Pending {
   writes: number;
@@ -37,7 +38,7 @@ export class OwnWrites {
 
   /** The write of `key` ended: with the resourceVersion the API server answered, or undefined when it failed. */
   end(key: ObjectKey, resourceVersion: string | undefined): void {
-    if (resourceVersion !== undefined && resourceVersion !== "") this.#remember(key, resourceVersion);
+    if (resourceVersion !== undefined && resourceVersion !== "") setMostRecent(this.#versions, key, resourceVersion, this.#max);
     const p = this.#pending.get(key);
     if (p === undefined) return;
     if (--p.writes > 0) return;
@@ -60,14 +61,6 @@ export class OwnWrites {
     return resourceVersion !== undefined && resourceVersion !== "" && this.#versions.get(key) === resourceVersion;
   }
 
-  #remember(key: ObjectKey, resourceVersion: string): void {
-    this.#versions.delete(key);
-    this.#versions.set(key, resourceVersion);
-    if (this.#versions.size > this.#max) {
-      const oldest = this.#versions.keys().next();
-      if (oldest.done !== true) this.#versions.delete(oldest.value);
-    }
-  }
 
   /** Versions remembered (for tests). */
   get size(): number {

@@ -10,7 +10,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { KsealError } from "../errors.ts";
 import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
 import { isAborted, sleep, systemClock } from "../kube/clock.ts";
-import { Controller, type ControllerOptions } from "../kube/controller.ts";
+import { Controller, specOrMetadataChanged, type ControllerOptions } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { startHealthServer, operatorReadiness } from "../kube/health.ts";
 import { LeaderElector } from "../kube/leader.ts";
@@ -51,10 +51,9 @@ function storeRefOf(es: KubeObject): string {
   return kind === "ClusterSecretStore" ? `ClusterSecretStore/${name}` : `SecretStore/${es.metadata?.namespace ?? ""}/${name}`;
 }
 
-/** Whether an ExternalSecret's cached status says Ready=True. */
-function esReady(es: KubeObject): boolean {
-  const conditions = (es as { status?: { conditions?: { type?: string; status?: string }[] } }).status?.conditions ?? [];
-  return conditions.some((x) => x.type === "Ready" && x.status === "True");
+/** The status of an object's Ready condition as cached ("True", "False", …), if it has one. */
+function readyStatusOf(obj: KubeObject): string | undefined {
+  return (obj as { status?: { conditions?: { type?: string; status?: string }[] } }).status?.conditions?.find((x) => x.type === "Ready")?.status;
 }
 
 /** Owner keys of a Secret change whose controller owner is of `kind`. */
@@ -88,6 +87,10 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     log,
   });
   const informers: Informer[] = [secretsMeta];
+  // Writers that create Secrets skip the GET of one this synced cache has never seen (a 404 each
+  // at a cold start); a lagging cache costs them a 409 and a read, never a wrong write.
+  const secretKnownAbsent = (namespace: string, name: string): boolean =>
+    secretsMeta.hasSynced() && secretsMeta.get(objectKey(namespace, name)) === undefined;
   const controllers: Controller<KubeObject>[] = [];
   /** The informers each controller needs synced before it starts (primary + secondary). */
   const needs = new Map<Controller<KubeObject>, readonly Informer[]>();
@@ -140,8 +143,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       informer,
       reconcile: sealedSecretReconciler({
         http, events, keys, pool, metrics, instance: identity, now: () => new Date(), onSecretSynced: reportSecret,
-        // The controller starts only once secretsMeta has synced (it is a secondary informer).
-        secretCached: (namespace, name) => secretsMeta.get(objectKey(namespace, name)) !== undefined,
+        secretKnownAbsent,
       }),
       secondary: [{ informer: secretsMeta, toKeys: (c) => (c.type === "deleted" ? ownerKeys("SealedSecret")(c) : []) }],
       queue: { ...queue, metrics: queueMetrics(registry, "sealedsecret") },
@@ -272,7 +274,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         secretStore: (namespace, name) => stores.get(objectKey(namespace, name)),
         clusterSecretStore: (name) => clusterStores.get(objectKey(undefined, name)),
       },
-      secretKnownAbsent: (namespace, name) => secretsMeta.hasSynced() && secretsMeta.get(objectKey(namespace, name)) === undefined,
+      secretKnownAbsent,
       ownWrites: ownSecretWrites,
       events: {
         record: (es: ExternalSecret, type, reason, note) => {
@@ -286,15 +288,14 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     informer.onChange((c) => {
       targets.apply(c);
     });
-    // A store edit or status change brings back every ExternalSecret that reads from it.
     // A store edit (or its deletion) brings back every ExternalSecret that reads from it. A change of
     // its status alone (the store controller's own Ready writes, every few minutes) only brings back
     // those not Ready: one that synced has nothing to gain, and at start-up re-running all of them
     // while their own status writes are still on the way made every one sync twice.
     const esForStore = (ref: string, c: Change): string[] => {
-      const statusOnly = c.type === "updated" && c.old !== undefined && c.old.metadata?.generation === c.object.metadata?.generation;
+      const statusOnly = !specOrMetadataChanged(c);
       return informer.list()
-        .filter((es) => storeRefOf(es) === ref && !(statusOnly && esReady(es)))
+        .filter((es) => storeRefOf(es) === ref && !(statusOnly && readyStatusOf(es) === "True"))
         .map((es) => objectKey(es.metadata?.namespace, es.metadata?.name ?? ""));
     };
     const esController = addController({
@@ -335,8 +336,8 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         const namespace = c.object.metadata?.namespace ?? "";
         for (const status of ["True", "False"]) gauge.remove({ name, namespace, condition: "Ready", status });
         if (c.type === "deleted") return;
-        const ready = (c.object as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.find((x) => x.type === "Ready");
-        if (ready !== undefined) gauge.set({ name, namespace, condition: "Ready", status: ready.status }, 1);
+        const ready = readyStatusOf(c.object);
+        if (ready !== undefined) gauge.set({ name, namespace, condition: "Ready", status: ready }, 1);
       });
     }
     // Store status: validated on change and every 5 minutes (ESO's store reasons).

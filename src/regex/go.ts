@@ -12,6 +12,7 @@
  */
 import { RE2JS, RE2JSException } from "re2js";
 import { KsealError } from "../errors.ts";
+import { setMostRecent } from "../support/recent.ts";
 
 /** A pattern Go's regexp/syntax rejects; the message is Go's without the quoted pattern text. */
 export class GoRegexpSyntaxError extends KsealError {
@@ -177,8 +178,7 @@ export function compileGoRegexp(source: string, encoding: GoRegexpEncoding = "te
     throw new GoRegexpSyntaxError(goSyntaxMessage(e.message), e);
   }
   const re = new GoRegexp(source, encoding, compiled);
-  if (cache.size >= MAX_CACHE) cache.delete(cache.keys().next().value ?? "");
-  cache.set(key, re);
+  setMostRecent(cache, key, re, MAX_CACHE);
   return re;
 }
 

@@ -23,6 +23,7 @@
 import { SecretNotFoundError, StoreErrorCode, storeError, type FindSpec, type RemoteRef, type SecretsClient, type ValidationResult } from "./contract.ts";
 import { isKsealError } from "../errors.ts";
 import { fromUtf8, jsonValueBytes, objectToMap, pickProperty, tryParseJson } from "./support.ts";
+import { canonicalJson } from "../support/canonical-json.ts";
 
 /** ESO's `status` label values of `externalsecret_provider_api_calls_count`. */
 export type CallStatus = "success" | "error";
@@ -86,20 +87,6 @@ export interface StoreIdentity {
  */
 export const LOCAL_PROPERTY_PROVIDERS: ReadonlySet<string> = new Set(["vault", "aws", "gcpsm"]);
 
-/** Key order independent JSON (for identities and find specs). */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object" && v !== null) {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return v === undefined ? "null" : JSON.stringify(v);
-}
-
 /**
  * The identity of a store as seen from one namespace: kind, name, the namespace (always for a
  * SecretStore; for a ClusterSecretStore unless `sharedAcrossNamespaces` says its credentials do
@@ -112,7 +99,7 @@ export function storeIdentity(
   opts: { readonly sharedAcrossNamespaces?: boolean } = {},
 ): StoreIdentity {
   const ns = store.storeKind === "SecretStore" || opts.sharedAcrossNamespaces !== true ? store.namespace : "";
-  return { provider, store: store.storeName, id: canonical([provider, store.storeKind, store.storeName, ns, store.providerSpec]) };
+  return { provider, store: store.storeName, id: canonicalJson([provider, store.storeKind, store.storeName, ns, store.providerSpec]) };
 }
 
 type Fetched = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SecretNotFoundError };
@@ -316,7 +303,7 @@ class CoalescedClient implements SecretsClient {
   }
 
   #readKey(ref: RemoteRef, what: string): string {
-    return canonical([what, ref.key, ref.version ?? "", ref.metadataPolicy ?? "None"]);
+    return canonicalJson([what, ref.key, ref.version ?? "", ref.metadataPolicy ?? "None"]);
   }
 
   async #result(key: string, call: CallName, fetch: () => Promise<unknown>): Promise<unknown> {
@@ -347,7 +334,7 @@ class CoalescedClient implements SecretsClient {
 
   async getSecret(ref: RemoteRef): Promise<Uint8Array> {
     if (!this.#local) {
-      return (await this.#result(canonical([this.#readKey(ref, "get"), ref.property ?? ""]), "GetSecret", () => this.#client.getSecret(ref))) as Uint8Array;
+      return (await this.#result(canonicalJson([this.#readKey(ref, "get"), ref.property ?? ""]), "GetSecret", () => this.#client.getSecret(ref))) as Uint8Array;
     }
     const bytes = await this.#whole(ref);
     if (isEmpty(ref.property)) return bytes;
@@ -356,7 +343,7 @@ class CoalescedClient implements SecretsClient {
 
   async getSecretMap(ref: RemoteRef): Promise<Record<string, Uint8Array>> {
     if (!this.#local) {
-      return (await this.#result(canonical([this.#readKey(ref, "map"), ref.property ?? ""]), "GetSecretMap", () => this.#client.getSecretMap(ref))) as Record<
+      return (await this.#result(canonicalJson([this.#readKey(ref, "map"), ref.property ?? ""]), "GetSecretMap", () => this.#client.getSecretMap(ref))) as Record<
         string,
         Uint8Array
       >;
@@ -366,7 +353,7 @@ class CoalescedClient implements SecretsClient {
   }
 
   async findSecrets(find: FindSpec): Promise<Record<string, Uint8Array>> {
-    return (await this.#result(canonical(["find", find]), "FindSecrets", () => this.#client.findSecrets(find))) as Record<string, Uint8Array>;
+    return (await this.#result(canonicalJson(["find", find]), "FindSecrets", () => this.#client.findSecrets(find))) as Record<string, Uint8Array>;
   }
 
   /** Never coalesced (it is the health check), but rate-limited and counted. */

@@ -1,5 +1,5 @@
 /**
- * The ports of the ExternalSecret engine bound to a real API server through client-node. The lead's
+ * The ports of the ExternalSecret engine bound to a real API server through KubeHttp. The lead's
  * main.ts builds {@link kubeEsDeps} once and calls reconcileExternalSecret / reconcileStore from the
  * work queue; tests call them directly with the same deps.
  */
@@ -53,14 +53,13 @@ export function kubeStoreStatusPort(http: KubeHttp): StoreStatusPort {
 }
 
 /**
- * What the operator's informers already hold, so a reconcile does not GET it again: stores and
- * namespaces. `undefined` from a lookup means "not in the cache" and falls back to a GET, so an
- * object created a moment ago is not reported missing while its watch event is on the way.
+ * The stores the operator's informers already hold, so a reconcile does not GET them again.
+ * `undefined` from a lookup means "not in the cache" and falls back to a GET, so a store created a
+ * moment ago is not reported missing while its watch event is on the way.
  */
 export interface StoreLookups {
   secretStore?(namespace: string, name: string): unknown;
   clusterSecretStore?(name: string): unknown;
-  namespace?(name: string): KubeObject | undefined;
 }
 
 /** How long a credential Secret read is shared by the reconciles that need it (a burst of syncs). */
@@ -98,7 +97,7 @@ export function kubeStoreReadPort(http: KubeHttp, lookups: StoreLookups = {}, no
     getSecretStore: async (namespace, name) => lookups.secretStore?.(namespace, name) ?? (await http.get(SECRET_STORES, namespace, name)),
     getClusterSecretStore: async (name) => lookups.clusterSecretStore?.(name) ?? (await http.get(CLUSTER_SECRET_STORES, undefined, name)),
     async getNamespace(name): Promise<NamespaceInfo | undefined> {
-      const ns = lookups.namespace?.(name) ?? (await http.get(NAMESPACES, undefined, name));
+      const ns = await http.get(NAMESPACES, undefined, name);
       return ns === null ? undefined : { name, labels: ns.metadata?.labels ?? {} };
     },
     async readSecretKey(namespace, name, key) {

@@ -9,6 +9,7 @@
  * refresh instant of its predecessor. The map is bounded (least recently recorded dropped first),
  * so deleted objects cannot make it grow without limit.
  */
+import { setMostRecent } from "../../support/recent.ts";
 import { statusUnchanged } from "./status.ts";
 import type { ExternalSecret, ExternalSecretStatus } from "./types.ts";
 
@@ -38,12 +39,7 @@ export class RefreshMemory {
     const k = keyOf(es);
     if (k === undefined) return;
     const prev = this.#last.get(k);
-    this.#last.delete(k);
-    this.#last.set(k, prev === undefined ? at : Math.max(prev, at));
-    if (this.#last.size > this.#max) {
-      const oldest = this.#last.keys().next();
-      if (oldest.done !== true) this.#last.delete(oldest.value);
-    }
+    setMostRecent(this.#last, k, prev === undefined ? at : Math.max(prev, at), this.#max);
   }
 
   /** Entries held (for tests). */

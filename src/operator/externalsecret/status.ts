@@ -4,6 +4,7 @@
  * written once per reconcile through {@link EsStatusPort}. Messages come from names and codes only.
  */
 import type { Condition, ExternalSecret, ExternalSecretStatus } from "./types.ts";
+import { canonicalJson } from "../../support/canonical-json.ts";
 
 /** metav1.Time's wire form: RFC 3339 in whole seconds, UTC. */
 export function rfc3339(ms: number): string {
@@ -47,21 +48,8 @@ export function nextStatus(es: ExternalSecret, result: SyncResult, now: number):
   };
 }
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (typeof v === "object" && v !== null) {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v ?? null);
-}
-
 /** Pure: true when `a` and `b` differ at most in refreshTime (key order ignored, condition order not). */
 export function statusUnchanged(a: ExternalSecretStatus, b: ExternalSecretStatus): boolean {
   const strip = (s: ExternalSecretStatus): unknown => ({ ...s, refreshTime: undefined });
-  return canonical(strip(a)) === canonical(strip(b));
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
 }

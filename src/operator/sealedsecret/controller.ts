@@ -74,12 +74,13 @@ export interface SealedSecretControllerOptions {
   readonly instance: string;
   readonly now: () => Date;
   /**
-   * What a synced cache (the operator's metadata-only Secret informer) knows of a Secret: false
-   * when it has no Secret of that name. The reconcile then skips its GET and creates the Secret
-   * directly; should the cache be behind (create answers 409 AlreadyExists), it reads the Secret
-   * and plans again, so the outcome is the same as with the GET. Without it, every reconcile GETs.
+   * True when a synced cache (the operator's metadata-only Secret informer) has no Secret of that
+   * name. The reconcile then skips its GET and creates the Secret directly; should the cache be
+   * behind (create answers 409 AlreadyExists), it reads the Secret and plans again, so the outcome
+   * is the same as with the GET. Without it, every reconcile GETs. (The ExternalSecret engine takes
+   * the same function, EsDeps.secretKnownAbsent.)
    */
-  readonly secretCached?: (namespace: string, name: string) => boolean;
+  readonly secretKnownAbsent?: (namespace: string, name: string) => boolean;
   /** Called after every successful sync with the Secret's data (base64), for rollout restarts. */
   readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => void;
 }
@@ -108,7 +109,7 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
     // "absent" and let the create's 409 send us back to the GET.
     const read = async (): Promise<Secret | null> => (await o.http.get(SECRETS, namespace, name)) as unknown as Secret | null;
     let existing: Secret | null = null;
-    const readFromApi = o.secretCached?.(namespace, name) !== false;
+    const readFromApi = o.secretKnownAbsent?.(namespace, name) !== true;
     if (readFromApi) {
       try {
         existing = await read();

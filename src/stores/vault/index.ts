@@ -9,6 +9,7 @@ import { VaultClient } from "./client.ts";
 import { nodeVaultPort } from "./node-vault.ts";
 import type { VaultPort } from "./port.ts";
 import { parseVaultSpec, type VaultSpec } from "./spec.ts";
+import { setMostRecent } from "../../support/recent.ts";
 
 export { parseVaultSpec, type VaultSpec } from "./spec.ts";
 export { kvPath, splitKey, VaultClient } from "./client.ts";
@@ -36,9 +37,8 @@ function sharedPorts(make: (opts: { server: string; namespace?: string; caPem?: 
     const id = JSON.stringify([opts.server, opts.namespace ?? "", opts.caPem ?? ""]);
     let port = ports.get(id);
     if (port === undefined) {
-      if (ports.size >= PORTS_MAX) ports.delete(ports.keys().next().value ?? "");
       port = make(opts);
-      ports.set(id, port);
+      setMostRecent(ports, id, port, PORTS_MAX);
     }
     return port;
   };
