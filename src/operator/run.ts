@@ -91,6 +91,8 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   // at a cold start); a lagging cache costs them a 409 and a read, never a wrong write.
   const secretKnownAbsent = (namespace: string, name: string): boolean =>
     secretsMeta.hasSynced() && secretsMeta.get(objectKey(namespace, name)) === undefined;
+  const secretVersion = (namespace: string, name: string): string | undefined =>
+    secretsMeta.hasSynced() ? secretsMeta.get(objectKey(namespace, name))?.metadata?.resourceVersion : undefined;
   const controllers: Controller<KubeObject>[] = [];
   /** The informers each controller needs synced before it starts (primary + secondary). */
   const needs = new Map<Controller<KubeObject>, readonly Informer[]>();
@@ -275,6 +277,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         clusterSecretStore: (name) => clusterStores.get(objectKey(undefined, name)),
       },
       secretKnownAbsent,
+      secretVersion,
       ownWrites: ownSecretWrites,
       events: {
         record: (es: ExternalSecret, type, reason, note) => {

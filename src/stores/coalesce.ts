@@ -6,6 +6,11 @@
  * of the same (identity, key, version, metadataPolicy) then
  * - share one in-flight call when they are concurrent,
  * - reuse a completed result within a short window (`reuseMs`, default 5 s),
+ * - and for a refresh that fell due at instant T ({@link SecretsClient.readsSince}), reuse any
+ *   result whose call started at or after T: every ExternalSecret of a refresh grid instant
+ *   (plan.ts nextOnGrid) then shares one read per key, however long the burst takes to process —
+ *   a fixed window let a burst of 10,000 outlast it and read each key several times. The value
+ *   is never older than the instant the refresh was due, which is all a refresh asks for.
  * - and, for providers whose value is "raw bytes, properties are gjson paths into them"
  *   ({@link LOCAL_PROPERTY_PROVIDERS}), are property-independent: `getSecret` with any property and
  *   `getSecretMap` all derive from one fetch of the whole value.
@@ -38,6 +43,11 @@ export interface CoalesceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** How long a completed read (or a not-found) is reused. Default 5000 ms; 0 disables reuse. */
   readonly reuseMs?: number;
+  /**
+   * How long a result stays available to refreshes that fell due before its call started
+   * (readsSince). Bounds memory only: freshness is the due instant's. Default 300,000 ms.
+   */
+  readonly retainMs?: number;
   /**
    * Token bucket per store identity: one rate for every provider, or one per provider key.
    * Default {@link defaultStoreRate}.
@@ -107,8 +117,12 @@ type Fetched = { readonly ok: true; readonly value: unknown } | { readonly ok: f
 interface Entry {
   /** Settles with the result; rejects with errors that are not reused. */
   readonly promise: Promise<Fetched>;
-  /** Set when settled successfully (value or not-found): reusable until then. */
+  /** When the call was asked for: the store answered with what it held at this instant or later. */
+  readonly startedAt: number;
+  /** Set when settled successfully (value or not-found): reusable by any read until then. */
   expiresAt?: number;
+  /** Set when settled successfully: reusable by reads due at or before startedAt until then. */
+  retainUntil?: number;
 }
 
 interface StoreState {
@@ -140,6 +154,7 @@ export class ReadCoalescer {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #reuseMs: number;
+  readonly #retainMs: number;
   readonly #rate: (provider: string) => StoreRate;
   readonly #backoff: { readonly initialMs: number; readonly maxMs: number; readonly maxAttempts: number };
   readonly #onCall: (provider: string, call: CallName, status: CallStatus) => void;
@@ -150,6 +165,7 @@ export class ReadCoalescer {
     this.#now = opts.now;
     this.#sleep = opts.sleep ?? realSleep;
     this.#reuseMs = opts.reuseMs ?? 5000;
+    this.#retainMs = opts.retainMs ?? 300_000;
     const rate = opts.rate ?? defaultStoreRate;
     if (typeof rate === "function") this.#rate = (provider) => checkRate(rate(provider));
     else {
@@ -175,7 +191,7 @@ export class ReadCoalescer {
   sweep(): void {
     const now = this.#now();
     for (const [id, st] of this.#stores) {
-      for (const [k, e] of st.entries) if (e.expiresAt !== undefined && e.expiresAt <= now) st.entries.delete(k);
+      for (const [k, e] of st.entries) if (e.expiresAt !== undefined && Math.max(e.expiresAt, e.retainUntil ?? 0) <= now) st.entries.delete(k);
       if (st.entries.size === 0 && st.backoffUntil <= now) this.#stores.delete(id);
     }
   }
@@ -192,31 +208,42 @@ export class ReadCoalescer {
 
   /**
    * The shared result of `fetch` under `key` for `identity`: joins an in-flight call, reuses a fresh
-   * one, or makes the call (rate-limited, with backoff on throttling).
+   * one, or makes the call (rate-limited, with backoff on throttling). With `since`, any call that
+   * started at or after it counts as fresh (see {@link SecretsClient.readsSince}); one that started
+   * before it is never joined or reused.
    * @internal used by the wrapped clients
    */
-  async shared(identity: StoreIdentity, key: string, call: CallName, fetch: () => Promise<unknown>, track: (p: Promise<unknown>) => void): Promise<Fetched> {
+  async shared(
+    identity: StoreIdentity, key: string, call: CallName, fetch: () => Promise<unknown>, track: (p: Promise<unknown>) => void, since?: number,
+  ): Promise<Fetched> {
     const st = this.#state(identity);
     const hit = st.entries.get(key);
+    const now = this.#now();
     if (hit !== undefined) {
-      if (hit.expiresAt === undefined) {
-        this.stats.joined++;
+      const settled = hit.expiresAt !== undefined;
+      const usable = since === undefined
+        ? !settled || now < (hit.expiresAt ?? 0)
+        : hit.startedAt >= since && (!settled || now < (hit.retainUntil ?? 0));
+      if (usable) {
+        if (settled) this.stats.reused++;
+        else this.stats.joined++;
         return hit.promise;
       }
-      if (this.#now() < hit.expiresAt) {
-        this.stats.reused++;
-        return hit.promise;
-      }
-      st.entries.delete(key);
     }
-    const entry: Entry = { promise: this.#callWithPolicy(identity, st, call, fetch) };
+    const entry: Entry = { promise: this.#callWithPolicy(identity, st, call, fetch), startedAt: now };
+    // Replaces `hit` (expired, or too old for this refresh); an older call still in flight settles
+    // for its own callers only.
     st.entries.set(key, entry);
     track(entry.promise);
     entry.promise.then(
       () => {
         if (st.entries.get(key) !== entry) return;
-        if (this.#reuseMs > 0) entry.expiresAt = this.#now() + this.#reuseMs;
-        else st.entries.delete(key);
+        if (this.#reuseMs <= 0 && this.#retainMs <= 0) {
+          st.entries.delete(key);
+          return;
+        }
+        entry.expiresAt = this.#now() + this.#reuseMs;
+        entry.retainUntil = entry.startedAt + this.#retainMs;
       },
       () => {
         if (st.entries.get(key) === entry) st.entries.delete(key);
@@ -285,7 +312,9 @@ class CoalescedClient implements SecretsClient {
   readonly #id: StoreIdentity;
   readonly #client: SecretsClient;
   readonly #local: boolean;
-  readonly #mine = new Set<Promise<unknown>>();
+  /** A readsSince view: the instant its reads are due at; its calls are tracked by the client it views. */
+  readonly #since: number | undefined;
+  readonly #mine: Set<Promise<unknown>>;
   readonly #track = (p: Promise<unknown>): void => {
     const settled = p.then(
       () => undefined,
@@ -295,19 +324,23 @@ class CoalescedClient implements SecretsClient {
     void settled.then(() => this.#mine.delete(settled));
   };
 
-  constructor(co: ReadCoalescer, id: StoreIdentity, client: SecretsClient) {
+  constructor(co: ReadCoalescer, id: StoreIdentity, client: SecretsClient, view?: { readonly since: number; readonly mine: Set<Promise<unknown>> }) {
     this.#co = co;
     this.#id = id;
     this.#client = client;
     this.#local = LOCAL_PROPERTY_PROVIDERS.has(id.provider);
+    this.#since = view?.since;
+    this.#mine = view?.mine ?? new Set();
   }
+
+  readonly readsSince = (instant: number): SecretsClient => new CoalescedClient(this.#co, this.#id, this.#client, { since: instant, mine: this.#mine });
 
   #readKey(ref: RemoteRef, what: string): string {
     return canonicalJson([what, ref.key, ref.version ?? "", ref.metadataPolicy ?? "None"]);
   }
 
   async #result(key: string, call: CallName, fetch: () => Promise<unknown>): Promise<unknown> {
-    const r = await this.#co.shared(this.#id, key, call, fetch, this.#track);
+    const r = await this.#co.shared(this.#id, key, call, fetch, this.#track, this.#since);
     if (!r.ok) throw r.error;
     return r.value;
   }
@@ -362,6 +395,8 @@ class CoalescedClient implements SecretsClient {
   }
 
   async close(): Promise<void> {
+    // A view owns nothing: the client it views is closed by whoever resolved it.
+    if (this.#since !== undefined) return;
     await Promise.all([...this.#mine]);
     await this.#client.close();
   }

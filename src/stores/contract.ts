@@ -47,6 +47,13 @@ export interface SecretsClient {
   validate(): Promise<ValidationResult>;
   /** Releases connections and cached credentials. */
   close(): Promise<void>;
+  /**
+   * Optional: a view of this client for a refresh that fell due at `instant` (ms since epoch),
+   * whose reads may be answered by any read of the same secret that started at or after that
+   * instant — what every refresh of one grid instant needs, whatever moment it is processed
+   * (src/stores/coalesce.ts). Closing the view is a no-op; close this client.
+   */
+  readonly readsSince?: (instant: number) => SecretsClient;
 }
 
 /** A reference to a key of a Kubernetes Secret (ESO `SecretKeySelector`). */

@@ -8,7 +8,9 @@ import { reconcileExternalSecret } from "../../src/operator/externalsecret/act.t
 import { kubeEsDeps } from "../../src/operator/externalsecret/kube.ts";
 import { reconcileStore } from "../../src/operator/secretstore/index.ts";
 import type { Outcome } from "../../src/kube/outcome.ts";
-import { KubeHttp } from "../../src/kube/client.ts";
+import { KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../../src/kube/client.ts";
+import { objectKey } from "../../src/kube/outcome.ts";
+import { Informer, httpSource } from "../../src/kube/watch.ts";
 import type { TestKube } from "../support/kube.ts";
 import { createNamespace } from "../support/kube.ts";
 import { installEsoCrds } from "../crd/apply-crds.ts";
@@ -37,7 +39,31 @@ export interface Harness {
   createClusterStore(name: string, spec: Record<string, unknown>): Promise<void>;
   replaceStoreSpec(name: string, spec: Record<string, unknown>, namespace?: string): Promise<void>;
   secretText(name: string, namespace?: string): Promise<Record<string, string> | undefined>;
+  /** GETs of a Secret the engine made (all Secrets, since the harness started). */
+  readonly secretGets: { count: number };
+  /**
+   * With `watchSecrets`: resolves once the harness's metadata informer shows Secret `name` at the
+   * resourceVersion it has on the API server now (or its absence), so the engine's view is current.
+   */
+  secretWatched(name: string): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /**
+   * Wire a metadata informer of the namespace's Secrets as the engine's `secretVersion`, as the
+   * operator does: a refresh of an unchanged Secret then skips reading it.
+   */
+  readonly watchSecrets?: boolean;
+}
+
+/** KubeHttp that counts the Secret GETs it serves. */
+class CountingHttp extends KubeHttp {
+  readonly secretGets = { count: 0 };
+  override async get<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T | null> {
+    if (r.plural === SECRETS.plural && r.group === "") this.secretGets.count++;
+    return super.get<T>(r, namespace, name);
+  }
 }
 
 export interface EsObject {
@@ -51,9 +77,18 @@ export interface EsObject {
 }
 
 /** `extra` wires more providers by key (e.g. a Vault provider) beside fake and kubernetes. */
-export async function harness(kube: TestKube, file: string, extra: Readonly<Record<string, Provider>> = {}): Promise<Harness> {
+export async function harness(kube: TestKube, file: string, extra: Readonly<Record<string, Provider>> = {}, options: HarnessOptions = {}): Promise<Harness> {
   await installEsoCrds(kube);
   const ns = await createNamespace(kube, file);
+  const http = new CountingHttp(kube.kc);
+  const stop = new AbortController();
+  const watched = options.watchSecrets === true
+    ? new Informer<KubeObject>({ name: "test-secrets", source: httpSource(http, SECRETS, { metadataOnly: true, namespace: ns.name }) })
+    : undefined;
+  if (watched !== undefined) {
+    void watched.run(stop.signal);
+    await watched.waitForSync(stop.signal);
+  }
   const clusterStores: string[] = [];
   const wired = (key: string): Promise<Provider> => (Object.hasOwn(extra, key) && extra[key] !== undefined ? Promise.resolve(extra[key]) : providers(key));
   const events: Harness["events"] = [];
@@ -113,7 +148,22 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
         throw e;
       }
     },
+    secretGets: http.secretGets,
+    async secretWatched(name) {
+      if (watched === undefined) throw new Error("harness made without watchSecrets");
+      let want: string | undefined;
+      try {
+        want = (await kube.core.readNamespacedSecret({ namespace: ns.name, name })).metadata?.resourceVersion;
+      } catch (e: unknown) {
+        if ((e as { code?: number }).code !== 404) throw e;
+      }
+      for (let i = 0; watched.get(objectKey(ns.name, name))?.metadata?.resourceVersion !== want; i++) {
+        if (i > 200) throw new Error(`the Secret informer did not catch up with ${name}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async cleanup() {
+      stop.abort();
       for (const name of clusterStores) {
         await kube.custom.deleteClusterCustomObject({ ...G, plural: "clustersecretstores", name }).catch(() => undefined);
       }
@@ -121,11 +171,14 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
     },
   };
   const deps = kubeEsDeps({
-    http: new KubeHttp(kube.kc),
+    http,
     operatorNamespace: ns.name,
     providers: wired,
     now: () => h.now,
     secretKnownAbsent: () => h.assumeSecretsAbsent,
+    ...(watched === undefined ? {} : {
+      secretVersion: (namespace: string, name: string) => watched.get(objectKey(namespace, name))?.metadata?.resourceVersion,
+    }),
     events: { record: (_es, type, reason, note) => events.push({ type, reason, note }) },
   });
   return h;

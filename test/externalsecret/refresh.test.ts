@@ -224,4 +224,17 @@ describe("refresh grid (ExternalSecrets of one store refresh together, so their 
     const afterRestart = makeEs({ refreshInterval: "30s", secretStoreRef: { name: "vault", kind: "SecretStore" } }, { status: { refreshTime: new Date(Math.floor(refreshedAt / 1000) * 1000).toISOString(), syncedResourceVersion: resourceVersionOf(es) } });
     expect(planRefresh(afterRestart, true, refreshedAt + 1000)).toEqual({ sync: false, reason: "not-due", requeueAfterMs: g + 30_000 - (refreshedAt + 1000) });
   });
+
+  it("a periodic refresh carries the grid instant it fell due at, whenever it is processed (the coalescer's freshness bound)", () => {
+    const es = onStore("vault", "30s");
+    const g = nextDueAfterSync(es, T0) ?? Number.NaN;
+    const synced = makeEs({ refreshInterval: "30s", secretStoreRef: { name: "vault", kind: "SecretStore" } }, { status: { refreshTime: new Date(g).toISOString(), syncedResourceVersion: resourceVersionOf(es) } });
+    for (const late of [0, 1, 12_000, 29_000]) {
+      const d = planRefresh(synced, true, g + 30_000 + late);
+      expect(d).toMatchObject({ sync: true, reason: "interval-elapsed", dueAt: g + 30_000 });
+    }
+    // Syncs for other reasons are not periodic: no due instant, the coalescer's short window applies.
+    expect(planRefresh(synced, false, g + 1000).dueAt).toBeUndefined();
+    expect(planRefresh(makeEs({ refreshInterval: "30s" }), true, g).dueAt).toBeUndefined();
+  });
 });

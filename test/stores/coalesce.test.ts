@@ -315,6 +315,88 @@ describe("rate limit and backoff", () => {
   });
 });
 
+describe("reads of a refresh due at an instant (readsSince)", () => {
+  const view = (c: SecretsClient, since: number): SecretsClient => {
+    if (c.readsSince === undefined) throw new Error("the coalesced client offers readsSince");
+    return c.readsSince(since);
+  };
+
+  it("a burst of one grid instant reads each key once however long it takes", async () => {
+    const { fake, client, advance, now } = setup({ reuseMs: 5000 });
+    fake.values.set("a", '{"v":"1"}');
+    const due = now();
+    advance(100);
+    expect(text(await view(client, due).getSecret({ key: "a", property: "v" }))).toBe("1");
+    fake.values.set("a", '{"v":"2"}');
+    advance(60_000); // far past the 5 s window: still the read of this burst
+    expect(text(await view(client, due).getSecret({ key: "a", property: "v" }))).toBe("1");
+    expect(fake.calls).toEqual(["get a"]);
+    // The next grid instant wants a read that started at or after it.
+    const next = now();
+    expect(text(await view(client, next).getSecret({ key: "a", property: "v" }))).toBe("2");
+    expect(fake.calls).toEqual(["get a", "get a"]);
+  });
+
+  it("never uses a read that started before the instant, even within the reuse window", async () => {
+    const { fake, client, advance, now } = setup({ reuseMs: 5000 });
+    fake.values.set("a", "old");
+    await client.getSecret({ key: "a" });
+    advance(1000);
+    const due = now() - 500; // fell due after that read
+    fake.values.set("a", "new");
+    expect(text(await view(client, due).getSecret({ key: "a" }))).toBe("new");
+    expect(fake.calls).toEqual(["get a", "get a"]);
+  });
+
+  it("does not join a call in flight since before the instant", async () => {
+    const { fake, client, advance, now } = setup();
+    fake.values.set("a", "v");
+    const gate = deferred();
+    fake.gate = gate.promise;
+    const early = client.getSecret({ key: "a" });
+    advance(10);
+    const due = now() - 5;
+    const late = view(client, due).getSecret({ key: "a" });
+    const later = view(client, due).getSecret({ key: "a" }); // joins `late`
+    gate.resolve();
+    await Promise.all([early, late, later]);
+    expect(fake.calls).toEqual(["get a", "get a"]);
+  });
+
+  it("keeps a result for such reads only retainMs after its call started", async () => {
+    const { co, fake, client, advance, now } = setup({ reuseMs: 5000, retainMs: 60_000 });
+    fake.values.set("a", "v");
+    const due = now();
+    await view(client, due).getSecret({ key: "a" });
+    advance(59_999);
+    co.sweep();
+    await view(client, due).getSecret({ key: "a" });
+    advance(1);
+    co.sweep();
+    await view(client, due).getSecret({ key: "a" });
+    expect(fake.calls).toEqual(["get a", "get a"]);
+  });
+
+  it("closing a view closes nothing; closing its client waits for the view's calls", async () => {
+    const { fake, client, now } = setup();
+    fake.values.set("a", "v");
+    const gate = deferred();
+    fake.gate = gate.promise;
+    const v = view(client, now());
+    const read = v.getSecret({ key: "a" });
+    await v.close();
+    expect(fake.closed).toBe(false);
+    let closed = false;
+    const closing = client.close().then(() => (closed = true));
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    gate.resolve();
+    await closing;
+    expect(fake.closed).toBe(true);
+    expect(text(await read)).toBe("v");
+  });
+});
+
 describe("close and sweep", () => {
   it("close waits for the calls this client started, then closes the underlying client", async () => {
     const { co, id, fake, client } = setup();

@@ -12,12 +12,13 @@ import type { Outcome } from "../../kube/outcome.ts";
 import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { SecretNotFoundError, type SecretsClient } from "../../stores/contract.ts";
 import type { Resolved } from "../secretstore/index.ts";
-import { SecretWriteError, toObserved, writeSecret, type SecretPort, type SecretWrite } from "../secrets/index.ts";
+import { SecretWriteError, toObserved, writeSecret, type DesiredSecret, type ObservedSecret, type SecretPort, type SecretWrite } from "../secrets/index.ts";
 import type { EsMetrics } from "./metrics.ts";
 import { parseExternalSecret } from "./parse.ts";
 import {
   assembleData,
   nextDueAfterSync,
+  ownsWholeSecret,
   planRefresh,
   planWrite,
   renderTarget,
@@ -32,6 +33,7 @@ import {
 import { canSkipStatusWrite, type RefreshMemory } from "./refreshes.ts";
 import { nextStatus, type EsStatusPort, type SyncResult } from "./status.ts";
 import type { ExternalSecret, GeneratorRef, RemoteRefSpec, StoreRef } from "./types.ts";
+import { desiredDigest, type VerifiedTargets } from "./verified.ts";
 
 /** events.k8s.io/v1 through the runtime's recorder; reasons as ESO (Updated, Created, Deleted, UpdateFailed). */
 export interface EventPort {
@@ -68,6 +70,14 @@ export interface EsDeps {
    * after all) makes the create fail with a conflict, and the reconcile starts over with a read.
    */
   readonly secretKnownAbsent?: (namespace: string, name: string) => boolean;
+  /**
+   * The resourceVersion of Secret namespace/name in a synced cache of the cluster's Secrets
+   * (undefined when unknown). With {@link verified}, a refresh whose Secret is still at the version
+   * kseal last wrote or verified skips reading it (verified.ts).
+   */
+  readonly secretVersion?: (namespace: string, name: string) => string | undefined;
+  /** What each target Secret was last known to hold (verified.ts); absent = every reconcile reads its Secret. */
+  readonly verified?: VerifiedTargets;
 }
 
 export const EsErrorCode = {
@@ -118,10 +128,54 @@ async function templateSources(es: ExternalSecret, deps: EsDeps): Promise<Templa
   return { configMaps, secrets };
 }
 
-type SyncOutcome = { readonly kind: "notMine" } | { readonly kind: "done"; readonly result: SyncResult; readonly write?: WritePlan };
+type SyncOutcome =
+  | { readonly kind: "notMine" }
+  | {
+      readonly kind: "done";
+      readonly result: SyncResult;
+      readonly write?: WritePlan;
+      /** The Secret already holds this (kseal owns it whole) at this resourceVersion: for {@link EsDeps.verified}. */
+      readonly holds?: { readonly resourceVersion: string | undefined; readonly desired: DesiredSecret };
+    };
 
-/** Fetch → assemble → render → plan → write. Throws on store/template errors (nothing written). */
-async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> | undefined, key: Uint8Array, deps: EsDeps): Promise<SyncOutcome> {
+/**
+ * What the reconcile knows of the target Secret before it syncs: read from the API server (or known
+ * absent), or trusted to hold the content of `digest` because the watched resourceVersion has not
+ * moved since kseal wrote or verified it (verified.ts).
+ */
+type Seen = { readonly kind: "observed"; readonly observed: ObservedSecret | undefined } | { readonly kind: "trusted"; readonly digest: string };
+
+/**
+ * planWrite against what was seen. A trusted Secret is read only when the desired content differs
+ * from what it was verified to hold (or every remote secret is gone: the delete needs its version).
+ */
+async function planAgainst(
+  es: ExternalSecret,
+  produced: Parameters<typeof planWrite>[1],
+  seen: Seen,
+  key: Uint8Array,
+  deps: EsDeps,
+): Promise<{ readonly write: WritePlan; readonly holds?: { readonly resourceVersion: string | undefined; readonly desired: DesiredSecret } }> {
+  let observed: ObservedSecret | undefined;
+  if (seen.kind === "trusted") {
+    const fresh = planWrite(es, produced, undefined, key);
+    if (fresh.kind === "create" && desiredDigest(fresh.secret) === seen.digest) return { write: { kind: "none", reason: "unchanged" } };
+    const current = await deps.secrets.read(es.metadata.namespace, targetName(es));
+    observed = current === undefined ? undefined : toObserved(current);
+  } else observed = seen.observed;
+  const write = planWrite(es, produced, observed, key);
+  if (!ownsWholeSecret(es) || write.kind !== "none" || write.reason !== "unchanged" || observed === undefined || deps.verified === undefined) return { write };
+  // Found holding exactly the desired content: remember at which version (Owner/Orphan only, where
+  // the desired Secret does not depend on the observed one, so it is what a create would write).
+  const fresh = planWrite(es, produced, undefined, key);
+  return fresh.kind === "create" ? { write, holds: { resourceVersion: observed.resourceVersion, desired: fresh.secret } } : { write };
+}
+
+/**
+ * Fetch → assemble → render → plan → write. Throws on store/template errors (nothing written).
+ * `dueAt`: the instant a periodic refresh fell due; store reads from then on serve it (readsSince).
+ */
+async function sync(es: ExternalSecret, seen: Seen, key: Uint8Array, deps: EsDeps, dueAt: number | undefined): Promise<SyncOutcome> {
   const clients = new Map<string, Promise<Resolved>>();
   const clientFor = async (ref: StoreRef): Promise<SecretsClient | undefined> => {
     const id = `${ref.kind}/${ref.name}`;
@@ -131,7 +185,8 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
       clients.set(id, p);
     }
     const r = await p;
-    return r.kind === "client" ? r.client : undefined;
+    if (r.kind !== "client") return undefined;
+    return dueAt !== undefined && r.client.readsSince !== undefined ? r.client.readsSince(dueAt) : r.client;
   };
   const storeNames = new Set<string>();
   try {
@@ -172,10 +227,11 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
       }
     }
     const assembled = assembleData(es, { data, dataFrom }, deps.template, [...storeNames].join(","));
-    const write =
+    const produced: Parameters<typeof planWrite>[1] =
       assembled.kind === "allGone"
-        ? planWrite(es, { kind: "allGone" }, observed, key)
-        : planWrite(es, { kind: "rendered", target: renderTarget(es.spec.target.template, assembled.data, await templateSources(es, deps), deps.template) }, observed, key);
+        ? { kind: "allGone" }
+        : { kind: "rendered", target: renderTarget(es.spec.target.template, assembled.data, await templateSources(es, deps), deps.template) };
+    const { write, holds } = await planAgainst(es, produced, seen, key, deps);
     const gone = assembled.kind === "allGone";
     if (write.kind === "error" && write.reason === "SecretMissing") {
       // ESO: a Merge target that does not exist is not an error to retry; Ready=True, reason
@@ -195,6 +251,7 @@ async function sync(es: ExternalSecret, observed: ReturnType<typeof toObserved> 
     return {
       kind: "done",
       write,
+      ...(holds === undefined ? {} : { holds }),
       result: {
         kind: "synced",
         reason: gone ? "SecretDeleted" : "SecretSynced",
@@ -248,28 +305,38 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
     return requeueAfter === undefined ? ok() : ok(Math.max(0, requeueAfter - now));
   };
 
-  const creates = es.spec.target.creationPolicy === "Owner" || es.spec.target.creationPolicy === "Orphan";
-  const unread = creates && deps.secretKnownAbsent?.(namespace, targetName(es)) === true;
+  const target = targetName(es);
+  const creates = ownsWholeSecret(es);
+  const unread = creates && deps.secretKnownAbsent?.(namespace, target) === true;
+  const trusted = creates ? deps.verified?.digestAt(es, target, deps.secretVersion?.(namespace, target)) : undefined;
   try {
     const key = await deps.hmacKey();
-    const current = unread ? undefined : await deps.secrets.read(namespace, targetName(es));
-    const observed = current === undefined ? undefined : toObserved(current);
-    const decision = planRefresh(es, secretIntact(es, observed, key), deps.now(), deps.refreshes?.get(es));
+    let seen: Seen = { kind: "observed", observed: undefined };
+    if (trusted !== undefined) seen = { kind: "trusted", digest: trusted };
+    else if (!unread) {
+      const current = await deps.secrets.read(namespace, target);
+      seen = { kind: "observed", observed: current === undefined ? undefined : toObserved(current) };
+    }
+    const intact = seen.kind === "trusted" || secretIntact(es, seen.observed, key);
+    const decision = planRefresh(es, intact, deps.now(), deps.refreshes?.get(es));
     if (!decision.sync) {
       deps.metrics.reconcileDuration(namespace, name, (deps.now() - started) / 1000);
       return decision.requeueAfterMs === undefined ? ok() : ok(decision.requeueAfterMs);
     }
-    const out = await sync(es, observed, key, deps);
+    const out = await sync(es, seen, key, deps, decision.dueAt);
     if (out.kind === "notMine") return ok();
+    if (out.holds !== undefined) deps.verified?.record(es, target, out.holds.resourceVersion, out.holds.desired);
     if (out.result.kind === "failed") {
       deps.events.record(es, "Warning", "UpdateFailed", out.result.message);
       return await finish(out.result, undefined, new KsealError("ES_SYNC_FAILED", out.result.message));
     }
     const w = out.write === undefined ? undefined : toSecretWrite(es, out.write);
     if (w !== undefined) {
-      await writeSecret(deps.secrets, w);
+      deps.verified?.forget(es);
+      const version = await writeSecret(deps.secrets, w);
+      if (creates && w.kind !== "delete") deps.verified?.record(es, target, version, w.secret);
       const reason = w.kind === "create" ? "Created" : w.kind === "delete" ? "Deleted" : "Updated";
-      deps.events.record(es, "Normal", reason, `Secret ${targetName(es)} ${reason.toLowerCase()}`);
+      deps.events.record(es, "Normal", reason, `Secret ${target} ${reason.toLowerCase()}`);
     }
     return await finish(out.result, nextDueAfterSync(es, deps.now()), undefined, w !== undefined);
   } catch (e: unknown) {

@@ -12,6 +12,7 @@ import { SECRETS, isConflict, isNotFound, resourcePath, type KubeHttp, type Kube
 import { generate, GENERATOR_GROUP, GENERATOR_VERSION, type GeneratorReadPort } from "../../generators/index.ts";
 import { renderTemplate } from "../../template/index.ts";
 import type { Provider } from "../../stores/contract.ts";
+import { VerifiedTargets } from "./verified.ts";
 import { resolveStore, type NamespaceInfo, type StoreReadPort, type StoreStatusPort } from "../secretstore/index.ts";
 import { httpSecretPort, type SecretObject, type SecretPort } from "../secrets/index.ts";
 import type { EsDeps, EventPort } from "./act.ts";
@@ -195,6 +196,8 @@ export interface KubeEsOptions {
   readonly secretKnownAbsent?: (namespace: string, name: string) => boolean;
   /** Told of every Secret write of this engine (see src/kube/own-writes.ts). */
   readonly ownWrites?: Pick<OwnWrites, "begin" | "end">;
+  /** See {@link EsDeps.secretVersion}; given, a refresh of an unchanged Secret skips reading it (verified.ts). */
+  readonly secretVersion?: (namespace: string, name: string) => string | undefined;
 }
 
 /** `port`, bracketing each Secret it creates or replaces with `own.begin` / `own.end`. */
@@ -242,6 +245,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
     generate: (ref, namespace) => generate(ref, namespace, generators),
     refreshes: new RefreshMemory(),
     ...(o.secretKnownAbsent === undefined ? {} : { secretKnownAbsent: o.secretKnownAbsent }),
+    ...(o.secretVersion === undefined ? {} : { secretVersion: o.secretVersion, verified: new VerifiedTargets() }),
     storeReads,
     storeStatus: kubeStoreStatusPort(http),
   };

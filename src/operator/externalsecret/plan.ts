@@ -69,7 +69,8 @@ function managedKeysOf(secret: ObservedSecret): string[] | undefined {
   return raw === "" ? [] : raw.split(",");
 }
 
-function ownsWholeSecret(es: ExternalSecret): boolean {
+/** Whether kseal writes the whole target Secret (Owner, Orphan), not keys merged into another's. */
+export function ownsWholeSecret(es: ExternalSecret): boolean {
   const p = es.spec.target.creationPolicy;
   return p === "Owner" || p === "Orphan";
 }
@@ -92,6 +93,11 @@ export interface RefreshDecision {
   readonly reason: RefreshReason;
   /** When to come back (ms from now); absent = only on the next change. */
   readonly requeueAfterMs?: number;
+  /**
+   * A periodic or scheduled refresh: the instant it fell due (ms since epoch). Store reads that
+   * started at or after it are fresh enough for it (src/stores/coalesce.ts).
+   */
+  readonly dueAt?: number;
 }
 
 function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt?: number } {
@@ -160,7 +166,7 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
   const win = windowState(es, now);
   if (due <= now) {
     if (!win.open) return decide(false, "outside-sync-window", win.changeAt);
-    return decide(true, es.spec.refreshSchedule !== undefined ? "schedule-fired" : "interval-elapsed", nextDueAfterSync(es, now));
+    return { ...decide(true, es.spec.refreshSchedule !== undefined ? "schedule-fired" : "interval-elapsed", nextDueAfterSync(es, now)), dueAt: due };
   }
   return decide(false, "not-due", due);
 }
