@@ -117,6 +117,8 @@ export async function startKseal(kube: KubePeer, namespace: string, extraArgs: r
     name: "kseal-operator",
     command: NODE,
     args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs]),
+    // An experiment knob: V8 options for the operator alone (the bench itself keeps its own).
+    ...(process.env.KSEAL_BENCH_OPERATOR_NODE_OPTIONS === undefined ? {} : { env: { NODE_OPTIONS: process.env.KSEAL_BENCH_OPERATOR_NODE_OPTIONS } }),
     logDir,
     ready: () => Promise.resolve(true),
   });

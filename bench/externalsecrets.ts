@@ -18,7 +18,7 @@
  *    `kseal.dev/restartedAt` (rollout controller, --restart-debounce=1s). ESO has no restart feature.
  *
  * Every run is capped (15 min by default); a controller that misses the cap is reported at the cap
- * with ">cap" in the note. Usage: node bench/externalsecrets.ts [N] [--full] [--cold-only]
+ * with ">cap" in the note. Usage: node bench/externalsecrets.ts [N] [--full] [--cold-only | --steady-only]
  * [--without-eso | --without-eso-default] [--cap=SECONDS]
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -55,6 +55,8 @@ export interface EsBenchOptions {
    * requests/s and would spend most of an hour on the cold sync alone.
    */
   readonly withoutEsoDefault?: boolean;
+  /** Only the steady-state sections (the fleet's own cold sync still happens, untimed against peers). */
+  readonly steadyOnly?: boolean;
 }
 
 type Contestant =
@@ -345,24 +347,27 @@ export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {})
   const floor: Contestant = { kind: "floor", label: "floor" };
   const version = esoVersion();
   try {
-    await writeKeys(bao, "cold", n, (k) => `cold-value-${String(k)}`);
-    const rK = await cold(env, kseal, n);
-    const skipped: ColdResult = { seconds: Number.NaN, capped: false, load: Number.NaN };
-    const rDefault = opts.withoutEso === true || opts.withoutEsoDefault === true ? skipped : await cold(env, esoDefault, n);
-    const rTuned = opts.withoutEso === true ? skipped : await cold(env, esoTuned, n);
-    const rFloor = await cold(env, floor, n);
-    const capNotes = [capped("kseal", rK, env.capMs), capped("ESO default", rDefault, env.capMs), capped("ESO tuned", rTuned, env.capMs)]
-      .filter((s) => s !== "").join("; ");
-    const coldNote = `N=${String(n)} ExternalSecrets, 1 key each, OpenBao KV v2 token auth; spawn → all Secrets right and all ES Ready=True (watched); `
-      + `ESO ${version} core controller, default flags (--concurrent=1 --client-qps=50 --client-burst=100)`
-      + `${capNotes === "" ? "" : `; ${capNotes}`}; 1-min load average at each spawn (shared machine): kseal ${rK.load.toFixed(1)}, ESO default ${rDefault.load.toFixed(1)}, `
-      + `ESO tuned ${rTuned.load.toFixed(1)}, floor ${rFloor.load.toFixed(1)}; targets: 10k ≤ 60 s, ≥ 3× faster than tuned ESO, ≤ 1.5× the floor`;
-    const rows: BenchRow[] = [
-      { name: `cold sync ${String(n)} ExternalSecrets`, unit: "s", kseal: rK.seconds, peer: rDefault.seconds, peerName: `ESO ${version} default`, lowerIsBetter: true, note: coldNote },
-      { name: `cold sync ${String(n)} ExternalSecrets (tuned peer)`, unit: "s", kseal: rK.seconds, peer: rTuned.seconds, peerName: `ESO ${version} ${ESO_TUNED.join(" ")}`, lowerIsBetter: true },
-      { name: `cold sync ${String(n)} ExternalSecrets (floor)`, unit: "s", kseal: rK.seconds, peer: rFloor.seconds, peerName: "floor: bench client writes", lowerIsBetter: true,
-        note: `floor = this process creating the N Secrets and patching N ES statuses, 50 in flight, no store reads, no start-up (target kseal/floor ≤ 1.5; measured ${fmt(rK.seconds / rFloor.seconds)})` },
-    ];
+    const coldRows = async (): Promise<BenchRow[]> => {
+      await writeKeys(bao, "cold", n, (k) => `cold-value-${String(k)}`);
+      const rK = await cold(env, kseal, n);
+      const skipped: ColdResult = { seconds: Number.NaN, capped: false, load: Number.NaN };
+      const rDefault = opts.withoutEso === true || opts.withoutEsoDefault === true ? skipped : await cold(env, esoDefault, n);
+      const rTuned = opts.withoutEso === true ? skipped : await cold(env, esoTuned, n);
+      const rFloor = await cold(env, floor, n);
+      const capNotes = [capped("kseal", rK, env.capMs), capped("ESO default", rDefault, env.capMs), capped("ESO tuned", rTuned, env.capMs)]
+        .filter((s) => s !== "").join("; ");
+      const coldNote = `N=${String(n)} ExternalSecrets, 1 key each, OpenBao KV v2 token auth; spawn → all Secrets right and all ES Ready=True (watched); `
+        + `ESO ${version} core controller, default flags (--concurrent=1 --client-qps=50 --client-burst=100)`
+        + `${capNotes === "" ? "" : `; ${capNotes}`}; 1-min load average at each spawn (shared machine): kseal ${rK.load.toFixed(1)}, ESO default ${rDefault.load.toFixed(1)}, `
+        + `ESO tuned ${rTuned.load.toFixed(1)}, floor ${rFloor.load.toFixed(1)}; targets: 10k ≤ 60 s, ≥ 3× faster than tuned ESO, ≤ 1.5× the floor`;
+      return [
+        { name: `cold sync ${String(n)} ExternalSecrets`, unit: "s", kseal: rK.seconds, peer: rDefault.seconds, peerName: `ESO ${version} default`, lowerIsBetter: true, note: coldNote },
+        { name: `cold sync ${String(n)} ExternalSecrets (tuned peer)`, unit: "s", kseal: rK.seconds, peer: rTuned.seconds, peerName: `ESO ${version} ${ESO_TUNED.join(" ")}`, lowerIsBetter: true },
+        { name: `cold sync ${String(n)} ExternalSecrets (floor)`, unit: "s", kseal: rK.seconds, peer: rFloor.seconds, peerName: "floor: bench client writes", lowerIsBetter: true,
+          note: `floor = this process creating the N Secrets and patching N ES statuses, 50 in flight, no store reads, no start-up (target kseal/floor ≤ 1.5; measured ${fmt(rK.seconds / rFloor.seconds)})` },
+      ];
+    };
+    const rows: BenchRow[] = opts.steadyOnly === true ? [] : await coldRows();
     if (opts.coldOnly === true) return rows;
 
     const sK = await steady(env, kseal, n);
@@ -409,12 +414,14 @@ if (import.meta.main) {
   const { unsealCount } = await import("./unseal.ts");
   const args = process.argv.slice(2);
   const coldOnly = args.includes("--cold-only");
+  const steadyOnly = args.includes("--steady-only");
   const withoutEso = args.includes("--without-eso");
   const withoutEsoDefault = args.includes("--without-eso-default");
   const capArg = args.find((a) => a.startsWith("--cap="));
-  const rest = args.filter((a) => a !== "--cold-only" && a !== "--without-eso" && a !== "--without-eso-default" && a !== capArg);
+  const rest = args.filter((a) => a !== "--cold-only" && a !== "--steady-only" && a !== "--without-eso" && a !== "--without-eso-default" && a !== capArg);
   const rows = await benchExternalSecrets(unsealCount(rest), {
     coldOnly,
+    steadyOnly,
     withoutEso,
     withoutEsoDefault,
     ...(capArg === undefined ? {} : { capMs: Number(capArg.slice("--cap=".length)) * 1000 }),

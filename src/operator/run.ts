@@ -265,6 +265,9 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const stores = new Informer<KubeObject>({ name: "secretstores", source: httpSource(http, SECRET_STORES, { namespace: flags.watchNamespace }), log });
     const clusterStores = new Informer<KubeObject>({ name: "clustersecretstores", source: httpSource(http, CLUSTER_SECRET_STORES), log });
     informers.push(informer, stores, clusterStores);
+    // A cluster-wide operator watches Namespaces (ClusterSecretStore conditions, ClusterExternalSecrets).
+    const namespaces = flags.watchNamespace === undefined ? new Informer<KubeObject>({ name: "namespaces", source: httpSource(http, NAMESPACES), log }) : undefined;
+    if (namespaces !== undefined) informers.push(namespaces);
     // The Secrets this engine wrote: their watch echoes are not drift (src/kube/own-writes.ts).
     const ownSecretWrites = new OwnWrites();
     const deps = kubeEsDeps({
@@ -275,6 +278,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       lookups: {
         secretStore: (namespace, name) => stores.get(objectKey(namespace, name)),
         clusterSecretStore: (name) => clusterStores.get(objectKey(undefined, name)),
+        ...(namespaces === undefined ? {} : { namespace: (name: string) => namespaces.get(objectKey(undefined, name)) }),
       },
       secretKnownAbsent,
       secretVersion,
@@ -355,11 +359,10 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         onReconciled: reconcileCounter(registry, name),
       });
     }
-    if (flags.watchNamespace === undefined) {
+    if (namespaces !== undefined) {
       // ClusterExternalSecrets fan out across namespaces, so only a cluster-wide operator runs them.
       const ces = new Informer<KubeObject>({ name: "clusterexternalsecrets", source: httpSource(http, CLUSTER_EXTERNAL_SECRETS), log });
-      const namespaces = new Informer<KubeObject>({ name: "namespaces", source: httpSource(http, NAMESPACES), log });
-      informers.push(ces, namespaces);
+      informers.push(ces);
       // Namespaces from the informer this controller already waits for, not a LIST per reconcile.
       const cesPorts = kubeCesPorts(http, Date.now, () => namespaces.list());
       addController({

@@ -61,6 +61,8 @@ export function kubeStoreStatusPort(http: KubeHttp): StoreStatusPort {
 export interface StoreLookups {
   secretStore?(namespace: string, name: string): unknown;
   clusterSecretStore?(name: string): unknown;
+  /** A Namespace (its labels decide a ClusterSecretStore's conditions); cluster-wide operators only. */
+  namespace?(name: string): KubeObject | undefined;
 }
 
 /** How long a credential Secret read is shared by the reconciles that need it (a burst of syncs). */
@@ -98,7 +100,7 @@ export function kubeStoreReadPort(http: KubeHttp, lookups: StoreLookups = {}, no
     getSecretStore: async (namespace, name) => lookups.secretStore?.(namespace, name) ?? (await http.get(SECRET_STORES, namespace, name)),
     getClusterSecretStore: async (name) => lookups.clusterSecretStore?.(name) ?? (await http.get(CLUSTER_SECRET_STORES, undefined, name)),
     async getNamespace(name): Promise<NamespaceInfo | undefined> {
-      const ns = await http.get(NAMESPACES, undefined, name);
+      const ns = lookups.namespace?.(name) ?? (await http.get(NAMESPACES, undefined, name));
       return ns === null ? undefined : { name, labels: ns.metadata?.labels ?? {} };
     },
     async readSecretKey(namespace, name, key) {
