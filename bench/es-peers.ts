@@ -116,9 +116,13 @@ export async function startKseal(kube: KubePeer, namespace: string, extraArgs: r
   return startProcess({
     name: "kseal-operator",
     command: NODE,
-    args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs]),
-    // An experiment knob: V8 options for the operator alone (the bench itself keeps its own).
-    ...(process.env.KSEAL_BENCH_OPERATOR_NODE_OPTIONS === undefined ? {} : { env: { NODE_OPTIONS: process.env.KSEAL_BENCH_OPERATOR_NODE_OPTIONS } }),
+    // An experiment knob: Node/V8 flags for the operator alone (space-separated).
+    args: [
+      ...(process.env.KSEAL_BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((f) => f !== ""),
+      ...operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs]),
+    ],
+    // And environment variables for it (`K=V K2=V2`), e.g. allocator settings.
+    env: Object.fromEntries((process.env.KSEAL_BENCH_OPERATOR_ENV ?? "").split(" ").filter((kv) => kv.includes("=")).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
     logDir,
     ready: () => Promise.resolve(true),
   });

@@ -5,15 +5,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { peerBin } from "../peers/process.ts";
+import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
 
 const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
 
 /**
- * kseal-operator's arguments for `process.execPath`: src/operator/main.ts scoped to one namespace,
- * ports on loopback chosen by the OS (`apiPort` fixes the API port), no key renewal; `extra` last.
+ * kseal-operator's arguments for `process.execPath`: the Node flags it ships with, then
+ * src/operator/main.ts scoped to one namespace, ports on loopback chosen by the OS (`apiPort` fixes
+ * the API port), no key renewal; `extra` last.
  */
 export function operatorArgs(opts: { kubeconfig: string; namespace: string; apiPort?: number }, extra: readonly string[] = []): string[] {
   return [
+    ...OPERATOR_NODE_FLAGS,
     OPERATOR_MAIN,
     `--kubeconfig=${opts.kubeconfig}`,
     `--namespace=${opts.namespace}`,
