@@ -112,15 +112,21 @@ export async function startEso(kube: KubePeer, bin: string, namespace: string, e
 }
 
 /** kseal-operator (src/operator/main.ts on this Node) scoped to `namespace`. */
+/**
+ * An experiment knob: KSEAL_BENCH_OPERATOR_NODE_FLAGS (space-separated) goes after the shipped Node
+ * flags and before the entry point, so a flag given there overrides the shipped one (V8 takes the last).
+ */
+function withExperimentFlags(args: readonly string[]): string[] {
+  const extra = (process.env.KSEAL_BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  const main = args.findIndex((a) => !a.startsWith("--"));
+  return [...args.slice(0, main), ...extra, ...args.slice(main)];
+}
+
 export async function startKseal(kube: KubePeer, namespace: string, extraArgs: readonly string[], logDir: string): Promise<PeerProcess> {
   return startProcess({
     name: "kseal-operator",
     command: NODE,
-    // An experiment knob: Node/V8 flags for the operator alone (space-separated).
-    args: [
-      ...(process.env.KSEAL_BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((f) => f !== ""),
-      ...operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs]),
-    ],
+    args: withExperimentFlags(operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs])),
     // And environment variables for it (`K=V K2=V2`), e.g. allocator settings.
     env: Object.fromEntries((process.env.KSEAL_BENCH_OPERATOR_ENV ?? "").split(" ").filter((kv) => kv.includes("=")).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
     logDir,
