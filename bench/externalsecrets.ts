@@ -271,6 +271,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
     try {
       if (!await untilDone(view, proc, t0 + env.capMs)) throw new Error(`${c.label}: cold sync of the steady fleet missed the cap`);
       const coldSeconds = (performance.now() - t0) / 1000;
+      const coldCpu = procStats(proc.pid).cpuSeconds;
       await sleep(SETTLE_MS);
       const w0 = await apiWrites(http);
       const a0 = fileSize(env.bao.auditFile);
@@ -305,7 +306,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const wantRestarts = c.kind === "kseal" ? k : 0;
       const rotationDeadline = performance.now() + 2 * REFRESH_S * 1000 + 30_000;
       while ((rotation.size < k || restarts.size < wantRestarts) && performance.now() < rotationDeadline) await sleep(50);
-      console.error(`  steady ${c.label}: cold ${coldSeconds.toFixed(1)} s, ${String(writesBetween(w0, w1, WRITE_RESOURCES))} writes, ${String(reads)} reads in ${windowS.toFixed(0)} s, rotation ${String(rotation.size)}/${String(k)}, restarts ${String(restarts.size)}/${String(wantRestarts)}`);
+      console.error(`  steady ${c.label}: cold ${coldSeconds.toFixed(1)} s (${coldCpu.toFixed(1)} CPU s), ${String(writesBetween(w0, w1, WRITE_RESOURCES))} writes, ${String(reads)} reads in ${windowS.toFixed(0)} s, rotation ${String(rotation.size)}/${String(k)}, restarts ${String(restarts.size)}/${String(wantRestarts)}`);
       return {
         coldSeconds,
         writes: writesBetween(w0, w1, WRITE_RESOURCES),
