@@ -1,7 +1,7 @@
 // allowPlainHttp: which kubeconfig clusters the CLI treats as plain HTTP (as kubectl does).
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { allowPlainHttp } from "../../src/kube/client.ts";
+import { allowPlainHttp } from "../../src/kube/client-node-access.ts";
 
 describe("allowPlainHttp", () => {
   it.each([

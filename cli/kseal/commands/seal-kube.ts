@@ -37,7 +37,7 @@ export interface KubeClient {
 export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
   // Loaded here, not at the top: client-node takes most of a second to import, and offline
   // commands (seal --cert, reseal, validate from a file) never talk to a cluster.
-  const [{ KubeConfig }, { allowPlainHttp }] = await Promise.all([import("@kubernetes/client-node"), import("../../../src/kube/client.ts")]);
+  const [{ KubeConfig }, { allowPlainHttp }] = await Promise.all([import("@kubernetes/client-node"), import("../../../src/kube/client-node-access.ts")]);
   const kc = new KubeConfig();
   const candidates =
     target.kubeconfig !== undefined && target.kubeconfig !== ""
