@@ -6,7 +6,8 @@
  * ({@link ResolvedAccess}, see kubeconfig-file.ts and in-cluster.ts); {@link kubeAccess} turns that
  * into a {@link KubeAccess}. Users whose credentials come from an `exec` plugin or a legacy
  * `auth-provider`, and clusters behind a `proxy-url`, are handed to @kubernetes/client-node, imported
- * only then: it costs ~90 MB and most of a second to load, which every other user is spared.
+ * only then: it cost the operator ~50 MB of memory and most of a second of start-up (ADR 0005),
+ * which every other user is spared.
  *
  * @see KubeHttp
  */

@@ -33,7 +33,7 @@ export function resolveKubeconfigFile(path: string, context?: string): ResolvedA
 }
 
 /** {@link resolveKubeconfigFile} of already read text; `path` places relative files and names errors. */
-export function resolveKubeconfig(text: string, path: string, context?: string): ResolvedAccess {
+function resolveKubeconfig(text: string, path: string, context?: string): ResolvedAccess {
   const at = new Fields(path);
   const root = parseYaml(text, path);
   const contextName = context !== undefined && context !== "" ? context : at.string(root, "current-context", "the kubeconfig");
