@@ -6,7 +6,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { HttpMethod } from "@kubernetes/client-node";
 import { sleep } from "../test/peers/process.ts";
 import { SECRETS, isGone, type KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 
@@ -114,7 +113,7 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLL
  * with `allVerbs` every verb, keyed `VERB resource[/subresource]`.
  */
 export async function apiWrites(http: KubeHttp, allVerbs = false): Promise<WriteCounts> {
-  const res = await http.request(HttpMethod.GET, "/metrics", { accept: "text/plain" });
+  const res = await http.request("GET", "/metrics", { accept: "text/plain" });
   const text = await res.text();
   const out = new Map<string, number>();
   for (const line of text.split("\n")) {

@@ -27,7 +27,8 @@ import { join } from "node:path";
 import { startKube, type KubePeer } from "../test/peers/kube.ts";
 import { sleep, type PeerProcess } from "../test/peers/process.ts";
 import { baoApi } from "../test/peers/openbao.ts";
-import { DEPLOYMENTS, KubeHttp, SECRETS, loadKubeConfig, type KubeObject, type ResourceType } from "../src/kube/client.ts";
+import { DEPLOYMENTS, KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../src/kube/client.ts";
+import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import { NAMESPACES, applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
 import {
   EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, ksealHeap, fileSize, percentile, procStats, watchLoop, writesBetween,

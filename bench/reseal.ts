@@ -26,7 +26,8 @@ import { startKube } from "../test/peers/kube.ts";
 import { freePort, peerBin, startProcess } from "../test/peers/process.ts";
 import { operatorArgs } from "../test/support/processes.ts";
 import { startServiceProxy } from "../test/support/service-proxy.ts";
-import { KubeHttp, SECRETS, loadKubeConfig, type KubeObject } from "../src/kube/client.ts";
+import { KubeHttp, SECRETS, type KubeObject } from "../src/kube/client.ts";
+import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import {
   encryptionLabel,
   generateSealingKey,

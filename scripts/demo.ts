@@ -20,10 +20,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { parse, parseAllDocuments } from "yaml";
 import { runCliCaptured } from "../cli/kseal/run.ts";
 import { DEPLOYMENTS, KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../src/kube/client.ts";
+import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import { startKube } from "../test/peers/kube.ts";
 import { baoApi, start as startOpenBao } from "../test/peers/openbao.ts";
 import { peerBin, waitFor } from "../test/peers/process.ts";
@@ -135,9 +135,7 @@ async function story(s: Story): Promise<void> {
   s.cleanups.push(() => bao.process.stop());
   say(`openbao pid ${String(bao.process.pid)} at ${bao.addr}`);
 
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const http = new KubeHttp(kc);
+  const http = new KubeHttp(loadKubeConfig({ kubeconfig }));
 
   await ensureCrds(http, s.kubeconfig !== undefined);
   if (s.kubeconfig !== undefined && (await http.get(NAMESPACES, undefined, NS)) !== null) {

@@ -1,28 +1,20 @@
 /**
- * The one place that builds Kubernetes access: a KubeConfig from `--kubeconfig PATH` or the
- * in-cluster service account, typed client-node API clients, and {@link KubeHttp}, a small JSON
- * client for what the generated clients do poorly (any resource by path, metadata-only lists and
- * watches through the Accept header, merge patches and server-side apply on the status subresource,
- * streaming watches).
+ * {@link KubeHttp}, kseal's one Kubernetes client: JSON over undici for any resource by path,
+ * metadata-only lists and watches through the Accept header, merge patches and server-side apply on
+ * the status subresource, streaming watches. Where it connects to and as whom comes from a
+ * {@link KubeAccess} (see load-kubeconfig.ts).
  *
  * Errors: every non-2xx answer becomes a {@link KsealError} with code `KUBE_API_ERROR` and details
  * `{ status, reason, verb, resource }`; the server's free-text message is NOT copied, because
  * validation messages can quote submitted values. Transport failures become `KUBE_UNREACHABLE`.
  */
 import { createInterface } from "node:readline";
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  EventsV1Api,
-  HttpMethod,
-  KubeConfig,
-  RequestContext,
-} from "@kubernetes/client-node";
 import { fetch, request as undiciRequest, type Dispatcher, type Response } from "undici";
 import { KsealError } from "../errors.ts";
+import type { Credentials, KubeAccess } from "./access.ts";
+
+/** The HTTP methods the Kubernetes API serves. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
 
 /** A REST resource: enough to build its URL. `group: ""` is the core group. */
 export interface ResourceType {
@@ -118,78 +110,6 @@ export function resourcePath(
   return path;
 }
 
-export interface LoadOptions {
-  /** A kubeconfig file (`--kubeconfig PATH`). Without it the in-cluster service account is used. */
-  readonly kubeconfig?: string | undefined;
-  /** Overrides the kubeconfig's current context. */
-  readonly context?: string | undefined;
-}
-
-/**
- * Marks every plain `http://` cluster of `kc` as needing no TLS verification (in place); returns `kc`.
- * Such a server (`kubectl proxy`, a local dev API server) is one kubectl talks to without TLS, but
- * client-node refuses it unless the cluster says `insecure-skip-tls-verify`. There is no TLS to
- * verify on http://, so nothing is weakened; https:// clusters are left exactly as written.
- */
-export function allowPlainHttp(kc: KubeConfig): KubeConfig {
-  kc.clusters = kc.clusters.map((c) => (/^http:\/\//i.test(c.server) && !c.skipTLSVerify ? { ...c, skipTLSVerify: true } : c));
-  return kc;
-}
-
-/**
- * Loads a KubeConfig from a file or, when no file is given, from the in-cluster service account.
- * Plain `http://` clusters are accepted as kubectl accepts them ({@link allowPlainHttp}).
- * Throws `KUBE_CONFIG_MISSING` when neither is available, `KUBE_CONFIG_INVALID` when the file
- * cannot be read or parsed.
- */
-export function loadKubeConfig(options: LoadOptions = {}): KubeConfig {
-  const kc = new KubeConfig();
-  if (options.kubeconfig !== undefined && options.kubeconfig !== "") {
-    try {
-      kc.loadFromFile(options.kubeconfig);
-    } catch (e: unknown) {
-      throw new KsealError("KUBE_CONFIG_INVALID", "cannot load the kubeconfig file", {
-        cause: e, details: { path: options.kubeconfig },
-      });
-    }
-    if (options.context !== undefined) kc.setCurrentContext(options.context);
-  } else if (process.env.KUBERNETES_SERVICE_HOST !== undefined && process.env.KUBERNETES_SERVICE_HOST !== "") {
-    kc.loadFromCluster();
-  } else {
-    throw new KsealError("KUBE_CONFIG_MISSING", "no --kubeconfig given and not running in a cluster");
-  }
-  if (kc.getCurrentCluster() === null) {
-    throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
-  }
-  return allowPlainHttp(kc);
-}
-
-/** Typed client-node clients plus {@link KubeHttp}, all from one KubeConfig. */
-export interface KubeClients {
-  readonly kc: KubeConfig;
-  readonly http: KubeHttp;
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly coordination: CoordinationV1Api;
-  readonly events: EventsV1Api;
-  readonly custom: CustomObjectsApi;
-  readonly apiextensions: ApiextensionsV1Api;
-}
-
-/** Builds every client from one KubeConfig (see {@link loadKubeConfig}). */
-export function makeClients(kc: KubeConfig): KubeClients {
-  return {
-    kc,
-    http: new KubeHttp(kc),
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    events: kc.makeApiClient(EventsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-    apiextensions: kc.makeApiClient(ApiextensionsV1Api),
-  };
-}
-
 /** HTTP status of a Kubernetes API failure (from {@link KubeHttp} or client-node), if any. */
 export function statusOf(e: unknown): number | undefined {
   if (e instanceof KsealError) {
@@ -247,58 +167,51 @@ export interface PatchOptions {
   readonly force?: boolean;
 }
 
-/** How long credential headers are reused before the kubeconfig is consulted again. */
+/** How long credentials are reused before the {@link KubeAccess} is asked again. */
 const AUTH_TTL_MS = 10_000;
 
 /**
- * A JSON client over the KubeConfig's cluster and credentials. Credentials are re-read every few
+ * A JSON client of the API server that `access` describes. Credentials are renewed every few
  * seconds (tokens rotate); one keep-alive connection pool is reused.
  */
 export class KubeHttp {
-  readonly kc: KubeConfig;
-  #dispatcher: Dispatcher | undefined;
-  #auth: { readonly at: number; readonly headers: Promise<Readonly<Record<string, string>>> } | undefined;
+  readonly access: KubeAccess;
+  #auth: { readonly at: number; readonly credentials: Promise<Credentials> } | undefined;
 
-  constructor(kc: KubeConfig) {
-    this.kc = kc;
+  constructor(access: KubeAccess) {
+    this.access = access;
   }
 
   /**
-   * The credential headers, re-read from the kubeconfig at most every AUTH_TTL_MS. client-node's
-   * applySecurityAuthentication re-reads the CA and token files and builds a new TLS dispatcher on
-   * every call, which dominated the CPU of bursts of thousands of writes; rotated tokens (kubelet
-   * refreshes projected tokens well before they expire) are still picked up within seconds.
+   * The credentials, asked of the access at most every AUTH_TTL_MS: reading a token file (or
+   * running a credential plugin) per request dominated the CPU of bursts of thousands of writes,
+   * while rotated tokens (kubelet refreshes projected tokens well before they expire) are still
+   * picked up within seconds.
    */
-  #authHeaders(url: URL, method: HttpMethod): Promise<Readonly<Record<string, string>>> {
+  #credentials(): Promise<Credentials> {
     const now = performance.now();
-    if (this.#auth !== undefined && now - this.#auth.at < AUTH_TTL_MS) return this.#auth.headers;
+    if (this.#auth !== undefined && now - this.#auth.at < AUTH_TTL_MS) return this.#auth.credentials;
     // The pending read is what is cached, so a burst of requests shares one; a failed read is
     // dropped so the next request tries again.
-    const headers = (async () => {
-      const ctx = new RequestContext(url.toString(), method);
-      await this.kc.applySecurityAuthentication(ctx);
-      this.#dispatcher ??= ctx.getDispatcher();
-      return { ...ctx.getHeaders() };
-    })();
-    this.#auth = { at: now, headers };
-    headers.catch(() => {
-      if (this.#auth?.headers === headers) this.#auth = undefined;
+    const credentials = this.access.credentials();
+    this.#auth = { at: now, credentials };
+    credentials.catch(() => {
+      if (this.#auth?.credentials === credentials) this.#auth = undefined;
     });
-    return headers;
+    return credentials;
   }
 
   /**
-   * URL and options of one request: credentials applied ({@link #authHeaders}), the shared
+   * URL and options of one request: credentials applied ({@link #credentials}), the shared
    * connection pool, the body as JSON. The options suit both undici's `request` and `fetch`.
    */
   async #prepare(method: HttpMethod, path: string, options: RequestOptions) {
-    const cluster = this.kc.getCurrentCluster();
-    if (cluster === null) throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
-    const url = new URL(cluster.server.replace(/\/+$/, "") + path);
+    const url = new URL(this.access.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const headers: Record<string, string> = { ...await this.#authHeaders(url, method), accept: options.accept ?? "application/json" };
+    const { headers: auth, dispatcher } = await this.#credentials();
+    const headers: Record<string, string> = { ...auth, accept: options.accept ?? "application/json" };
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
@@ -310,7 +223,7 @@ export class KubeHttp {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
-        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
+        ...(dispatcher === undefined ? {} : { dispatcher }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       },
     };
@@ -361,7 +274,7 @@ export class KubeHttp {
     let cont: string | undefined;
     let rv: string | undefined;
     do {
-      const page = await this.json<ObjectList<T>>(HttpMethod.GET, resourcePath(r, { namespace: options.namespace }), {
+      const page = await this.json<ObjectList<T>>("GET", resourcePath(r, { namespace: options.namespace }), {
         query: {
           limit: options.limit ?? 500,
           continue: cont,
@@ -382,7 +295,7 @@ export class KubeHttp {
   /** Reads one object; null when it does not exist. */
   async get<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T | null> {
     try {
-      return await this.json<T>(HttpMethod.GET, resourcePath(r, { namespace, name }));
+      return await this.json<T>("GET", resourcePath(r, { namespace, name }));
     } catch (e: unknown) {
       if (isNotFound(e)) return null;
       throw e;
@@ -390,12 +303,12 @@ export class KubeHttp {
   }
 
   async create<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, body: KubeObject): Promise<T> {
-    return this.json<T>(HttpMethod.POST, resourcePath(r, { namespace }), { body });
+    return this.json<T>("POST", resourcePath(r, { namespace }), { body });
   }
 
   /** Replaces an object (PUT); a stale `metadata.resourceVersion` fails with 409. */
   async replace<T extends KubeObject = KubeObject>(r: ResourceType, namespace: string | undefined, name: string, body: KubeObject): Promise<T> {
-    return this.json<T>(HttpMethod.PUT, resourcePath(r, { namespace, name }), { body });
+    return this.json<T>("PUT", resourcePath(r, { namespace, name }), { body });
   }
 
   /**
@@ -406,7 +319,7 @@ export class KubeHttp {
     const rv = options.resourceVersion;
     const body = rv === undefined || rv === "" ? undefined : { apiVersion: "v1", kind: "DeleteOptions", preconditions: { resourceVersion: rv } };
     try {
-      const res = await this.#send(HttpMethod.DELETE, resourcePath(r, { namespace, name }), body === undefined ? {} : { body });
+      const res = await this.#send("DELETE", resourcePath(r, { namespace, name }), body === undefined ? {} : { body });
       await res.body.dump();
       return true;
     } catch (e: unknown) {
@@ -419,7 +332,7 @@ export class KubeHttp {
   async mergePatch<T extends KubeObject = KubeObject>(
     r: ResourceType, namespace: string | undefined, name: string, patch: unknown, options: PatchOptions = {},
   ): Promise<T> {
-    return this.json<T>(HttpMethod.PATCH, resourcePath(r, { namespace, name, ...(options.subresource === undefined ? {} : { subresource: options.subresource }) }), {
+    return this.json<T>("PATCH", resourcePath(r, { namespace, name, ...(options.subresource === undefined ? {} : { subresource: options.subresource }) }), {
       body: patch,
       contentType: "application/merge-patch+json",
       query: { fieldManager: options.fieldManager },
@@ -430,7 +343,7 @@ export class KubeHttp {
   async apply<T extends KubeObject = KubeObject>(
     r: ResourceType, namespace: string | undefined, name: string, obj: KubeObject, options: PatchOptions = {},
   ): Promise<T> {
-    return this.json<T>(HttpMethod.PATCH, resourcePath(r, { namespace, name, ...(options.subresource === undefined ? {} : { subresource: options.subresource }) }), {
+    return this.json<T>("PATCH", resourcePath(r, { namespace, name, ...(options.subresource === undefined ? {} : { subresource: options.subresource }) }), {
       body: obj,
       contentType: "application/apply-patch+yaml",
       query: { fieldManager: options.fieldManager ?? "kseal", force: options.force ?? true },
@@ -444,7 +357,7 @@ export class KubeHttp {
   async watch<T extends KubeObject = KubeObject>(
     r: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent<T>) => void,
   ): Promise<void> {
-    const res = await this.#send(HttpMethod.GET, resourcePath(r, { namespace: options.namespace }), {
+    const res = await this.#send("GET", resourcePath(r, { namespace: options.namespace }), {
       query: {
         watch: true,
         allowWatchBookmarks: true,

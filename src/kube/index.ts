@@ -1,7 +1,8 @@
 /**
- * kseal's small controller runtime, on @kubernetes/client-node.
+ * kseal's small controller runtime.
  *
- * - `loadKubeConfig` / `makeClients` / `KubeHttp` — one place for cluster access (client.ts)
+ * - `loadKubeConfig` — kubeconfig or in-cluster access, without client-node (load-kubeconfig.ts)
+ * - `KubeHttp` — the one JSON client of the API server (client.ts)
  * - `Informer` + `httpSource` — supervised list+watch with a cache, metadata-only mode (watch.ts)
  * - `WorkQueue` — keyed, deduplicated, two lanes, heap-timed delays, backoff, rate limit (queue.ts)
  * - `Controller` — informer → queue → reconciler → Outcome (controller.ts)
@@ -12,11 +13,13 @@
  */
 export { ok, retry, terminal, objectKey, splitKey, type ObjectKey, type Outcome } from "./outcome.ts";
 export { ManualClock, systemClock, sleep, exponentialBackoff, isAborted, type Clock, type TimerHandle } from "./clock.ts";
+export { loadKubeConfig, resolveKubeConfig, type LoadOptions } from "./load-kubeconfig.ts";
+export { kubeAccess, type KubeAccess, type Credentials, type ResolvedAccess } from "./access.ts";
 export {
-  loadKubeConfig, makeClients, KubeHttp, resourcePath, apiVersionOf, statusOf, isNotFound, isConflict, isGone,
+  KubeHttp, resourcePath, apiVersionOf, statusOf, isNotFound, isConflict, isGone,
   METADATA_ACCEPT, METADATA_LIST_ACCEPT, SECRETS, LEASES, EVENTS, DEPLOYMENTS, STATEFULSETS, DAEMONSETS,
-  type ResourceType, type KubeObject, type ObjectMeta, type ObjectList, type WatchEvent, type LoadOptions,
-  type KubeClients, type RequestOptions, type ListOptions, type WatchOptions, type PatchOptions,
+  type HttpMethod, type ResourceType, type KubeObject, type ObjectMeta, type ObjectList, type WatchEvent,
+  type RequestOptions, type ListOptions, type WatchOptions, type PatchOptions,
 } from "./client.ts";
 export {
   Informer, httpSource, keyOf,

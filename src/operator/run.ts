@@ -8,8 +8,9 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { KsealError } from "../errors.ts";
-import { SECRETS, loadKubeConfig, makeClients, type KubeObject } from "../kube/client.ts";
+import { KubeHttp, SECRETS, type KubeObject } from "../kube/client.ts";
 import { isAborted, sleep, systemClock } from "../kube/clock.ts";
+import { loadKubeConfig } from "../kube/load-kubeconfig.ts";
 import { Controller, specOrMetadataChanged, type ControllerOptions } from "../kube/controller.ts";
 import { EventRecorder } from "../kube/events.ts";
 import { startHealthServer, operatorReadiness } from "../kube/health.ts";
@@ -71,9 +72,7 @@ export interface RunningOperator {
 
 export async function runOperator(flags: OperatorFlags): Promise<RunningOperator> {
   const log = createLogger({ level: flags.logLevel, name: "kseal-operator" });
-  const kc = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
-  const clients = makeClients(kc);
-  const { http } = clients;
+  const http = new KubeHttp(loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context }));
   const registry = createRegistry({ defaultMetrics: true });
   const identity = `${flags.instance}-${randomBytes(4).toString("hex")}`;
   const events = new EventRecorder({ http, instance: identity, controller: "kseal.dev/operator", log });

@@ -4,8 +4,8 @@
 // 410 on the clustersecretstores watch killed kseal-operator.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubeAccess } from "../../src/kube/access.ts";
 import { KubeHttp } from "../../src/kube/client.ts";
 
 let server: Server;
@@ -28,14 +28,7 @@ afterAll(() => {
 
 describe("KubeHttp.watch when the consumer stops it", () => {
   it("rejects with the consumer's error and leaves no unheard 'error' event behind", async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: "c", server: url, skipTLSVerify: true }],
-      users: [{ name: "u" }],
-      contexts: [{ name: "x", cluster: "c", user: "u" }],
-      currentContext: "x",
-    });
-    const http = new KubeHttp(kc);
+    const http = new KubeHttp(kubeAccess({ kind: "direct", server: url, namespace: undefined, tls: { insecureSkipVerify: false }, user: {} }));
     const uncaught: unknown[] = [];
     const onUncaught = (e: unknown): void => {
       uncaught.push(e);

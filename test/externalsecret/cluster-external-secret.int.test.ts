@@ -26,7 +26,7 @@ async function esExists(ns: string, name: string): Promise<boolean> {
 
 async function reconcile(): Promise<{ provisionedNamespaces: string[]; failedNamespaces: { namespace: string; reason: string }[]; conditions: { status: string; message: string }[] }> {
   const raw: unknown = await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName });
-  await reconcileClusterExternalSecret(raw, kubeCesPorts(new KubeHttp(kube.kc)));
+  await reconcileClusterExternalSecret(raw, kubeCesPorts(new KubeHttp(kube.access)));
   const got = (await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName })) as { status: never };
   return got.status;
 }

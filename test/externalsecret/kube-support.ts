@@ -80,7 +80,7 @@ export interface EsObject {
 export async function harness(kube: TestKube, file: string, extra: Readonly<Record<string, Provider>> = {}, options: HarnessOptions = {}): Promise<Harness> {
   await installEsoCrds(kube);
   const ns = await createNamespace(kube, file);
-  const http = new CountingHttp(kube.kc);
+  const http = new CountingHttp(kube.access);
   const stop = new AbortController();
   const watched = options.watchSecrets === true
     ? new Informer<KubeObject>({ name: "test-secrets", source: httpSource(http, SECRETS, { metadataOnly: true, namespace: ns.name }) })

@@ -11,7 +11,7 @@ import { waitFor } from "../peers/process.ts";
 import { applyCrd, createNamespace, testKube } from "../support/kube.ts";
 
 const kube = testKube();
-const http = new KubeHttp(kube.kc);
+const http = new KubeHttp(kube.access);
 let ns: { name: string; remove: () => Promise<void> };
 
 const GADGETS: ResourceType = { group: "rt.kseal.dev", version: "v1", plural: "gadgets", kind: "Gadget", namespaced: true };
@@ -223,7 +223,7 @@ describe("LeaderElector on a real Lease", () => {
   });
 
   it("a leader that dies stops leading after its renew deadline and the standby takes over after expiry", async () => {
-    const deadHttp = new CuttableHttp(kube.kc);
+    const deadHttp = new CuttableHttp(kube.access);
     const a = candidate("a", "death-test", deadHttp);
     await waitFor("a leads", () => Promise.resolve(a.state.leading));
     const b = candidate("b", "death-test");

@@ -8,7 +8,7 @@ import { waitFor } from "../peers/process.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 
 const kube = testKube();
-const http = new KubeHttp(kube.kc);
+const http = new KubeHttp(kube.access);
 let ns: { name: string; remove: () => Promise<void> };
 
 function deployment(name: string, annotations: Record<string, string>, secretRef?: string): V1Deployment {

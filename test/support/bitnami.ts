@@ -3,15 +3,14 @@
  * process against the test kube-apiserver, scoped to one namespace (how it is given an in-cluster
  * config: {@link bitnamiInCluster}).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { parse } from "yaml";
 import "../peers/endpoints.ts";
 import { freePort, startProcess, waitFor, type PeerProcess } from "../peers/process.ts";
 import type { TestKube } from "./kube.ts";
-import { bitnamiInCluster } from "./processes.ts";
+import { adminToken, bitnamiInCluster } from "./processes.ts";
 
 export const BITNAMI_KEY_SELECTOR = "sealedsecrets.bitnami.com/sealed-secrets-key=active";
 
@@ -21,14 +20,6 @@ export interface RunningBitnami {
   readonly metricsUrl: string;
   readonly process: PeerProcess;
   stop(): Promise<void>;
-}
-
-/** The bearer token of the admin kubeconfig the harness wrote (static token auth). */
-function adminToken(kubeconfig: string): string {
-  const doc = parse(readFileSync(kubeconfig, "utf8")) as { users?: { user?: { token?: string } }[] };
-  const token = doc.users?.[0]?.user?.token;
-  if (token === undefined || token === "") throw new Error(`no bearer token in ${kubeconfig}`);
-  return token;
 }
 
 /**

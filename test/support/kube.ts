@@ -1,6 +1,7 @@
 /**
  * Test-side access to the real kube-apiserver started by the integration globalSetup:
- * typed clients from the injected kubeconfig, and a namespace per test file.
+ * typed clients from the injected kubeconfig, kseal's own access for KubeHttp, and a namespace per
+ * test file.
  */
 import { randomBytes } from "node:crypto";
 import { basename } from "node:path";
@@ -14,10 +15,15 @@ import {
 import { inject } from "vitest";
 import "../peers/endpoints.ts";
 import { waitFor } from "../peers/process.ts";
+import type { KubeAccess } from "../../src/kube/access.ts";
 import { KubeHttp, type KubeObject, type ResourceType } from "../../src/kube/client.ts";
+import { loadKubeConfig } from "../../src/kube/load-kubeconfig.ts";
 
 export interface TestKube {
+  /** For client-node's typed clients, which tests use to look at the cluster independently. */
   readonly kc: KubeConfig;
+  /** The same kubeconfig as kseal loads it: for {@link KubeHttp}. */
+  readonly access: KubeAccess;
   readonly core: CoreV1Api;
   readonly crds: ApiextensionsV1Api;
   readonly custom: CustomObjectsApi;
@@ -29,6 +35,7 @@ export function testKube(kubeconfig = inject("peers").kube.kubeconfig): TestKube
   kc.loadFromFile(kubeconfig);
   return {
     kc,
+    access: loadKubeConfig({ kubeconfig }),
     core: kc.makeApiClient(CoreV1Api),
     crds: kc.makeApiClient(ApiextensionsV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
@@ -64,7 +71,7 @@ const CRDS: ResourceType = {
  */
 export async function applyCrd(kube: TestKube, crd: V1CustomResourceDefinition | Record<string, unknown>): Promise<void> {
   const name = (crd as { metadata?: { name?: string } }).metadata?.name ?? "";
-  const http = new KubeHttp(kube.kc);
+  const http = new KubeHttp(kube.access);
   await http.apply(CRDS, undefined, name, crd as KubeObject, { fieldManager: "kseal-test", force: true });
   await waitFor(`CRD ${name} Established`, async () => {
     const got = await kube.crds.readCustomResourceDefinition({ name });

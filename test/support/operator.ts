@@ -10,7 +10,7 @@ import { parseAllDocuments } from "yaml";
 import { inject } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { applyCrd, type TestKube } from "./kube.ts";
-import { operatorArgs } from "./processes.ts";
+import { adminToken, inCluster, operatorArgs } from "./processes.ts";
 
 const root = resolve(import.meta.dirname, "..", "..");
 
@@ -29,11 +29,27 @@ export async function startOperator(opts: {
   env?: Record<string, string>;
   /** Another API server's kubeconfig (a private control plane); the shared one by default. */
   kubeconfig?: string;
+  /**
+   * Run as in a pod of `namespace` instead ({@link inCluster}): no --kubeconfig, the shared API
+   * server's admin token and CA as the service account's, under this directory.
+   */
+  inClusterDir?: string;
+  /** Options for node before the script (`--import` a hook). */
+  nodeArgs?: readonly string[];
 }): Promise<RunningOperatorProcess> {
-  const child = spawn(process.execPath, operatorArgs(
-    { kubeconfig: opts.kubeconfig ?? inject("peers").kube.kubeconfig, namespace: opts.namespace },
-    opts.args,
-  ), { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const peer = inject("peers").kube;
+  const node = [...(opts.nodeArgs ?? []), ...operatorArgs({
+    kubeconfig: opts.inClusterDir === undefined ? opts.kubeconfig ?? peer.kubeconfig : undefined, namespace: opts.namespace,
+  }, opts.args)];
+  const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
+  let launch = { command: process.execPath, args: node };
+  if (opts.inClusterDir !== undefined) {
+    const pod = inCluster(opts.inClusterDir, { server: peer.server, caFile: peer.caFile, token: adminToken(peer.kubeconfig) }, opts.namespace, process.execPath, node);
+    launch = pod;
+    Object.assign(env, pod.env);
+    delete env.KUBECONFIG;
+  }
+  const child = spawn(launch.command, launch.args, { env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let buffered = "";
   const onData = (chunk: Buffer): void => {

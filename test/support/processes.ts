@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parse } from "yaml";
 import { peerBin } from "../peers/process.ts";
 import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
 
@@ -14,11 +15,11 @@ const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/mai
  * src/operator/main.ts scoped to one namespace, ports on loopback chosen by the OS (`apiPort` fixes
  * the API port), no key renewal; `extra` last.
  */
-export function operatorArgs(opts: { kubeconfig: string; namespace: string; apiPort?: number }, extra: readonly string[] = []): string[] {
+export function operatorArgs(opts: { kubeconfig: string | undefined; namespace: string; apiPort?: number }, extra: readonly string[] = []): string[] {
   return [
     ...OPERATOR_NODE_FLAGS,
     OPERATOR_MAIN,
-    `--kubeconfig=${opts.kubeconfig}`,
+    ...(opts.kubeconfig === undefined ? [] : [`--kubeconfig=${opts.kubeconfig}`]),
     `--namespace=${opts.namespace}`,
     `--watch-namespace=${opts.namespace}`,
     "--metrics-port=0",
@@ -47,7 +48,22 @@ export function bitnamiInCluster(
   namespace: string,
   args: readonly string[],
 ): { command: string; args: string[]; env: Record<string, string> } {
-  const bin = peerBin("sealed-secrets-controller");
+  const pod = inCluster(dir, kube, namespace, peerBin("sealed-secrets-controller"), ["--all-namespaces=false", ...args]);
+  return { ...pod, env: { ...pod.env, POD_NAMESPACE: namespace } };
+}
+
+/**
+ * `command args` as if in a pod of `namespace` (see {@link bitnamiInCluster}): the service account
+ * files under `<dir>/run`, bind-mounted over `/run` inside `unshare -m`, and the API server in
+ * KUBERNETES_SERVICE_HOST/PORT. Returns what to spawn and the environment to add.
+ */
+export function inCluster(
+  dir: string,
+  kube: { server: string; caFile: string; token: string },
+  namespace: string,
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[]; env: Record<string, string> } {
   const run = join(dir, "run");
   const sa = join(run, "secrets", "kubernetes.io", "serviceaccount");
   mkdirSync(sa, { recursive: true });
@@ -57,11 +73,18 @@ export function bitnamiInCluster(
   const server = new URL(kube.server);
   return {
     command: "unshare",
-    args: ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /run && exec "$@"', run, bin, "--all-namespaces=false", ...args],
+    args: ["-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /run && exec "$@"', run, command, ...args],
     env: {
       KUBERNETES_SERVICE_HOST: server.hostname,
       KUBERNETES_SERVICE_PORT: server.port === "" ? "443" : server.port,
-      POD_NAMESPACE: namespace,
     },
   };
+}
+
+/** The bearer token of the admin kubeconfig the harness wrote (static token auth). */
+export function adminToken(kubeconfig: string): string {
+  const doc = parse(readFileSync(kubeconfig, "utf8")) as { users?: { user?: { token?: string } }[] };
+  const token = doc.users?.[0]?.user?.token;
+  if (token === undefined || token === "") throw new Error(`no bearer token in ${kubeconfig}`);
+  return token;
 }

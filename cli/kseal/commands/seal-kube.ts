@@ -5,12 +5,11 @@
  * where the port name is the first port of the controller's Service.
  * The Kubernetes client is loaded lazily so offline sealing never pays for it.
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest, type RequestOptions } from "node:https";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KsealError } from "../../../src/errors.ts";
+import type { KubeAccess } from "../../../src/kube/access.ts";
 
 export interface KubeTarget {
   readonly kubeconfig?: string;
@@ -32,58 +31,47 @@ export interface KubeClient {
 /**
  * Loads the kubeconfig: the flag, else the first existing file of $KUBECONFIG, else
  * ~/.kube/config, else the in-cluster service account. Throws KUBE_CONFIG_MISSING when there is
- * none (like kubeseal, kseal never guesses a localhost API server).
+ * none or it cannot be loaded (like kubeseal, kseal never guesses a localhost API server).
  */
 export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
-  // Loaded here, not at the top: client-node takes most of a second to import, and offline
-  // commands (seal --cert, reseal, validate from a file) never talk to a cluster.
-  const [{ KubeConfig }, { allowPlainHttp }] = await Promise.all([import("@kubernetes/client-node"), import("../../../src/kube/client.ts")]);
-  const kc = new KubeConfig();
+  // Loaded here, not at the top: offline commands (seal --cert, reseal, validate from a file)
+  // never talk to a cluster.
+  const [{ loadKubeConfig }, { request }] = await Promise.all([import("../../../src/kube/load-kubeconfig.ts"), import("undici")]);
   const candidates =
     target.kubeconfig !== undefined && target.kubeconfig !== ""
       ? [target.kubeconfig]
       : [...(target.env.KUBECONFIG ?? "").split(delimiter).filter((f) => f !== ""), join(target.env.HOME ?? homedir(), ".kube", "config")];
   const file = candidates.find((f) => existsSync(f));
+  if (file === undefined && (target.env.KUBERNETES_SERVICE_HOST ?? "") === "") {
+    throw new KsealError("KUBE_CONFIG_MISSING", "no kubeconfig is available");
+  }
+  let access: KubeAccess;
   try {
-    if (file !== undefined) kc.loadFromFile(file);
-    else if (target.env.KUBERNETES_SERVICE_HOST !== undefined) kc.loadFromCluster();
-    else throw new KsealError("KUBE_CONFIG_MISSING", "no kubeconfig is available");
-    if (target.context !== undefined && target.context !== "") kc.setCurrentContext(target.context);
+    access = loadKubeConfig({ kubeconfig: file, context: target.context, env: target.env });
   } catch (e: unknown) {
-    if (e instanceof KsealError) throw e;
+    // One code for "no usable kubeconfig", as the CLI has always said; the loader's message says why.
+    if (e instanceof KsealError) throw new KsealError("KUBE_CONFIG_MISSING", `cannot load the kubeconfig: ${e.message}`, { cause: e, details: { ...e.details } });
     throw new KsealError("KUBE_CONFIG_MISSING", "cannot load the kubeconfig", { cause: e });
   }
-  allowPlainHttp(kc);
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new KsealError("KUBE_CONFIG_MISSING", "no kubeconfig cluster is selected");
-  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
-  const server = new URL(cluster.server);
   return {
-    namespace,
+    namespace: access.namespace ?? "default",
     async request(method, path, body, contentType = "application/json") {
-      const opts: RequestOptions = {
-        method,
-        protocol: server.protocol,
-        hostname: server.hostname,
-        port: server.port,
-        path: server.pathname.replace(/\/$/, "") + path,
-        headers: { Accept: "application/json, application/x-pem-file, */*", ...(body === undefined ? {} : { "Content-Type": contentType }) },
-      };
-      await kc.applyToHTTPSOptions(opts);
-      return await new Promise<KubeResponse>((resolve, reject) => {
-        const req = (server.protocol === "http:" ? httpRequest : httpsRequest)(opts, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
-          });
-          res.on("error", reject);
+      const { headers, dispatcher } = await access.credentials();
+      try {
+        const res = await request(access.server + path, {
+          method,
+          headers: {
+            ...headers,
+            accept: "application/json, application/x-pem-file, */*",
+            ...(body === undefined ? {} : { "content-type": contentType }),
+          },
+          ...(body === undefined ? {} : { body: Buffer.from(body) }),
+          ...(dispatcher === undefined ? {} : { dispatcher }),
         });
-        req.on("error", (e: unknown) => {
-          reject(new KsealError("KUBE_UNREACHABLE", "cannot reach the Kubernetes API server", { cause: e }));
-        });
-        req.end(body === undefined ? undefined : Buffer.from(body));
-      });
+        return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+      } catch (e: unknown) {
+        throw new KsealError("KUBE_UNREACHABLE", "cannot reach the Kubernetes API server", { cause: e });
+      }
     },
   };
 }

@@ -23,6 +23,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { KsealError } from "../../../src/errors.ts";
+import type { KubeObject, ResourceType } from "../../../src/kube/client.ts";
 import {
   decryptFile,
   encryptFile,
@@ -319,18 +320,26 @@ async function fetchRecipients(url: string): Promise<string[]> {
  * `kseal-age-recipients` of its namespace (readable without access to any Secret).
  */
 async function clusterRecipients(kubeconfig: string, namespace: string): Promise<string[]> {
-  const { loadKubeConfig, makeClients, isNotFound } = await import("../../../src/kube/client.ts");
-  const { AGE_RECIPIENTS_CONFIGMAP } = await import("../../../src/sops/sopssecret.ts");
-  const { core } = makeClients(loadKubeConfig({ kubeconfig }));
+  const [{ KubeHttp }, { loadKubeConfig }, { AGE_RECIPIENTS_CONFIGMAP }] = await Promise.all([
+    import("../../../src/kube/client.ts"), import("../../../src/kube/load-kubeconfig.ts"), import("../../../src/sops/sopssecret.ts"),
+  ]);
+  const http = new KubeHttp(loadKubeConfig({ kubeconfig }));
+  let cm: ConfigMap | null;
   try {
-    const cm = await core.readNamespacedConfigMap({ namespace, name: AGE_RECIPIENTS_CONFIGMAP });
-    return (cm.data?.recipients ?? "").split(/\s+/).filter((r) => /^age1[0-9a-z]+$/.test(r));
+    cm = await http.get<ConfigMap>(CONFIG_MAPS, namespace, AGE_RECIPIENTS_CONFIGMAP);
   } catch (e: unknown) {
-    if (isNotFound(e)) {
-      throw new KsealError("SOPS_NO_RECIPIENTS", `no ConfigMap ${AGE_RECIPIENTS_CONFIGMAP} in namespace "${namespace}" of the cluster in ${kubeconfig}: is kseal-operator running there with the sopssecret controller?`);
-    }
     throw new KsealError("SOPS_RECIPIENTS_FETCH", `cannot read the recipients of the cluster in ${kubeconfig}`, { cause: e });
   }
+  if (cm === null) {
+    throw new KsealError("SOPS_NO_RECIPIENTS", `no ConfigMap ${AGE_RECIPIENTS_CONFIGMAP} in namespace "${namespace}" of the cluster in ${kubeconfig}: is kseal-operator running there with the sopssecret controller?`);
+  }
+  return (cm.data?.recipients ?? "").split(/\s+/).filter((r) => /^age1[0-9a-z]+$/.test(r));
+}
+
+const CONFIG_MAPS: ResourceType = { group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true };
+
+interface ConfigMap extends KubeObject {
+  data?: Record<string, string>;
 }
 
 async function cmdRecipients(flags: Flags, io: CliIO): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * The ExternalSecret engine's public surface for main.ts: reconcilers for ExternalSecret,
- * SecretStore/ClusterSecretStore and ClusterExternalSecret, their client-node bindings, the CRDs.
+ * SecretStore/ClusterSecretStore and ClusterExternalSecret, their KubeHttp bindings, the CRDs.
  */
 export { reconcileExternalSecret, type EsDeps, type EventPort } from "./act.ts";
 export { kubeEsDeps, esoTemplateEngine, hmacKeyLoader, type KubeEsOptions } from "./kube.ts";

@@ -4,7 +4,6 @@
  * work queue; tests call them directly with the same deps.
  */
 import { randomBytes } from "node:crypto";
-import { HttpMethod } from "@kubernetes/client-node";
 import { KsealError } from "../../errors.ts";
 import { objectKey } from "../../kube/outcome.ts";
 import type { OwnWrites } from "../../kube/own-writes.ts";
@@ -124,7 +123,7 @@ export function kubeStoreReadPort(http: KubeHttp, lookups: StoreLookups = {}, no
     async createServiceAccountToken(namespace, name, audiences) {
       let tr: { status?: { token?: string } };
       try {
-        tr = await http.json(HttpMethod.POST, resourcePath(SERVICE_ACCOUNTS, { namespace, name, subresource: "token" }), {
+        tr = await http.json("POST", resourcePath(SERVICE_ACCOUNTS, { namespace, name, subresource: "token" }), {
           body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { audiences: [...audiences], expirationSeconds: 600 } },
         });
       } catch (e: unknown) {
