@@ -64,6 +64,8 @@ function ownerKeys(kind: string): (c: Change) => string[] {
     .map((r) => objectKey(c.object.metadata?.namespace, r.name));
 }
 
+/** Longest wait before an ExternalSecret whose sync failed is tried again. */
+const ES_RETRY_CAP_MS = 30_000;
 export interface RunningOperator {
   stop(): Promise<void>;
   readonly apiPort: number;
@@ -327,7 +329,11 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         { informer: stores, toKeys: (c) => (c.initial ? [] : esForStore(`SecretStore/${c.object.metadata?.namespace ?? ""}/${c.object.metadata?.name ?? ""}`, c)) },
         { informer: clusterStores, toKeys: (c) => (c.initial ? [] : esForStore(`ClusterSecretStore/${c.object.metadata?.name ?? ""}`, c)) },
       ],
-      queue: { ...queue, metrics: queueMetrics(registry, "externalsecret") },
+      // A failed sync is retried at least every 30 s (the runtime's default cap is 5 min): a store
+      // that was down for a minute had pushed every ExternalSecret's backoff past a minute, so
+      // recovery after its return waited on that backoff, not on the store. The price: an
+      // ExternalSecret that keeps failing costs one attempt per 30 s (ESO's cap is 1,000 s).
+      queue: { ...queue, backoff: { baseMs: 500, capMs: ES_RETRY_CAP_MS }, metrics: queueMetrics(registry, "externalsecret") },
       log,
       onReconciled: reconcileCounter(registry, "externalsecret"),
     });
