@@ -245,7 +245,17 @@ export class KubeHttp {
       throw unreachable(method, e);
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
+    this.#refused(res.statusCode);
     throw apiError(method, path, res.statusCode, await statusReason(() => res.body.json()));
+  }
+
+  /**
+   * A 401 means the cached credentials stopped working (a token revoked or rotated early, an exec
+   * plugin's credential expired): the next request reads them again instead of waiting out
+   * AUTH_TTL_MS, as client-go refreshes a plugin's credential on 401.
+   */
+  #refused(status: number): void {
+    if (status === 401) this.#auth = undefined;
   }
 
   /** Sends one request; returns the raw response for 2xx, throws `KUBE_API_ERROR` otherwise. */
@@ -259,6 +269,7 @@ export class KubeHttp {
       throw unreachable(method, e);
     }
     if (res.status >= 200 && res.status < 300) return res;
+    this.#refused(res.status);
     throw apiError(method, path, res.status, await statusReason(() => res.json()));
   }
 

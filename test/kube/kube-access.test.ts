@@ -41,6 +41,11 @@ beforeAll(async () => {
       clientName: typeof peer?.subject.CN === "string" ? peer.subject.CN : null,
       sni: typeof socket.servername === "string" ? socket.servername : null,
     };
+    if (seen.authorization === "Bearer revoked") {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ kind: "Status", reason: "Unauthorized", code: 401 }));
+      return;
+    }
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify(seen));
   });
@@ -135,6 +140,16 @@ describe("KubeHttp's credential cache", () => {
     expect((await whoami(http)).authorization).toBe("Bearer one");
     now += 1_000;
     expect((await whoami(http)).authorization).toBe("Bearer two");
+  });
+
+  it("a 401 drops the cached credentials: the next request reads them again at once", async () => {
+    const now = 2_000_000;
+    vi.spyOn(performance, "now").mockImplementation(() => now);
+    const path = kubeconfig({ "insecure-skip-tls-verify": true }, { tokenFile: "token" }, { token: "revoked" });
+    const http = httpFor(path);
+    await expect(whoami(http)).rejects.toMatchObject({ code: "KUBE_API_ERROR", details: { status: 401, reason: "Unauthorized" } });
+    writeFileSync(join(path, "..", "token"), "renewed\n");
+    expect((await whoami(http)).authorization).toBe("Bearer renewed");
   });
 });
 
