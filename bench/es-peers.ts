@@ -52,7 +52,12 @@ export async function startAuditedBao(dir: string, logDir: string): Promise<Audi
     ready: async () => {
       const health = await fetch(`${addr}/v1/sys/health`);
       if (health.status !== 200) return false;
-      return (await fetch(`${addr}/v1/sys/mounts/secret/tune`, { headers: { "X-Vault-Token": token } })).status === 200;
+      // A mounted KV v2 still refuses writes while it upgrades its storage ("Upgrading from
+      // non-versioned to versioned data"): ready is when a write goes through.
+      const probe = await fetch(`${addr}/v1/secret/data/bench-ready`, {
+        method: "POST", headers: { "X-Vault-Token": token, "content-type": "application/json" }, body: JSON.stringify({ data: { ready: "yes" } }),
+      });
+      return probe.status === 200;
     },
   });
   return { addr, token, auditFile, process: proc };
