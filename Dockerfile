@@ -20,5 +20,5 @@ COPY src ./src
 COPY config/crd ./config/crd
 USER 65532:65532
 EXPOSE 8080 8081
-# The Node flags of src/operator/node-flags.ts (why they are there is written there).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "src/operator/main.ts"]
+# With the Node flags of src/operator/node-flags.ts (none: why is written there).
+ENTRYPOINT ["node", "src/operator/main.ts"]
