@@ -12,7 +12,7 @@
  * only costs one extra reconcile).
  */
 import type { ObjectKey } from "./outcome.ts";
-import { setMostRecent } from "../support/recent.ts";
+import { RecentMap } from "../support/recent.ts";
 
 interface Pending {
   writes: number;
@@ -20,13 +20,11 @@ interface Pending {
 }
 
 export class OwnWrites {
-  readonly #max: number;
-  readonly #versions = new Map<ObjectKey, string>();
+  readonly #versions: RecentMap<ObjectKey, string>;
   readonly #pending = new Map<ObjectKey, Pending>();
 
   constructor(max = 100_000) {
-    if (!(max >= 1)) throw new RangeError("max must be >= 1");
-    this.#max = max;
+    this.#versions = new RecentMap(max);
   }
 
   /** This process is about to write `key`. */
@@ -38,7 +36,7 @@ export class OwnWrites {
 
   /** The write of `key` ended: with the resourceVersion the API server answered, or undefined when it failed. */
   end(key: ObjectKey, resourceVersion: string | undefined): void {
-    if (resourceVersion !== undefined && resourceVersion !== "") setMostRecent(this.#versions, key, resourceVersion, this.#max);
+    if (resourceVersion !== undefined && resourceVersion !== "") this.#versions.set(key, resourceVersion);
     const p = this.#pending.get(key);
     if (p === undefined) return;
     if (--p.writes > 0) return;

@@ -12,3 +12,35 @@ export function setMostRecent<K, V>(map: Map<K, V>, key: K, value: V, max: numbe
     map.delete(oldest.value);
   }
 }
+
+/**
+ * A Map that keeps at most `max` entries: {@link set} makes an entry the most recent and drops the
+ * oldest beyond the bound ({@link setMostRecent}). For the operator's per-object memories, whose
+ * objects may be deleted without the memory being told.
+ */
+export class RecentMap<K, V> {
+  readonly #max: number;
+  readonly #map = new Map<K, V>();
+
+  /** @param max entries kept; the least recently set is dropped beyond it. */
+  constructor(max: number) {
+    if (!(max >= 1)) throw new RangeError("max must be >= 1");
+    this.#max = max;
+  }
+
+  get(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+
+  set(key: K, value: V): void {
+    setMostRecent(this.#map, key, value, this.#max);
+  }
+
+  delete(key: K): void {
+    this.#map.delete(key);
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+}

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { KsealError } from "../../src/errors.ts";
 import { kubeAccess } from "../../src/kube/access.ts";
 import { loadKubeConfig, resolveKubeConfig } from "../../src/kube/load-kubeconfig.ts";
+import { thrown } from "../support/errors.ts";
 
 const root = mkdtempSync(join(tmpdir(), "kseal-in-cluster-"));
 afterAll(() => {
@@ -23,16 +23,6 @@ function serviceAccount(files: Readonly<Record<string, string>>): string {
 
 const FULL = { token: "tok-1\n", "ca.crt": "CA PEM", namespace: "kseal-system\n" };
 const env = (host: string, port = "443") => ({ KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port });
-
-function thrown(fn: () => unknown): KsealError {
-  try {
-    fn();
-  } catch (e: unknown) {
-    if (e instanceof KsealError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
 
 describe("in-cluster configuration", () => {
   it.each([

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { KsealError } from "../../src/errors.ts";
 import type { ResolvedAccess } from "../../src/kube/access.ts";
 import { resolveKubeconfigFile } from "../../src/kube/kubeconfig-file.ts";
+import { thrown } from "../support/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kseal-kubeconfig-file-"));
 afterAll(() => {
@@ -64,17 +64,6 @@ function kubeconfig(p: Parts = {}): Record<string, unknown> {
 function direct(r: ResolvedAccess): Extract<ResolvedAccess, { kind: "direct" }> {
   if (r.kind !== "direct") throw new Error(`expected direct access, got ${r.kind}`);
   return r;
-}
-
-/** The KsealError `fn` throws. */
-function thrown(fn: () => unknown): KsealError {
-  try {
-    fn();
-  } catch (e: unknown) {
-    if (e instanceof KsealError) return e;
-    throw e;
-  }
-  throw new Error("did not throw");
 }
 
 describe("contexts", () => {

@@ -9,7 +9,7 @@
  * refresh instant of its predecessor. The map is bounded (least recently recorded dropped first),
  * so deleted objects cannot make it grow without limit.
  */
-import { setMostRecent } from "../../support/recent.ts";
+import { RecentMap } from "../../support/recent.ts";
 import { statusUnchanged } from "./status.ts";
 import type { ExternalSecret, ExternalSecretStatus } from "./types.ts";
 
@@ -19,13 +19,11 @@ function keyOf(es: ExternalSecret): string | undefined {
 }
 
 export class RefreshMemory {
-  readonly #max: number;
-  readonly #last = new Map<string, number>();
+  readonly #last: RecentMap<string, number>;
 
   /** @param max entries kept; the oldest recorded is dropped beyond it. */
   constructor(max = 200_000) {
-    if (!(max >= 1)) throw new RangeError("max must be >= 1");
-    this.#max = max;
+    this.#last = new RecentMap(max);
   }
 
   /** The instant (ms since epoch) of the last refresh of this uid+generation, if remembered. */
@@ -39,7 +37,7 @@ export class RefreshMemory {
     const k = keyOf(es);
     if (k === undefined) return;
     const prev = this.#last.get(k);
-    setMostRecent(this.#last, k, prev === undefined ? at : Math.max(prev, at), this.#max);
+    this.#last.set(k, prev === undefined ? at : Math.max(prev, at));
   }
 
   /** Entries held (for tests). */

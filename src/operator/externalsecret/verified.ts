@@ -20,7 +20,7 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../support/canonical-json.ts";
-import { setMostRecent } from "../../support/recent.ts";
+import { RecentMap } from "../../support/recent.ts";
 import type { DesiredSecret } from "../secrets/index.ts";
 import type { ExternalSecret } from "./types.ts";
 
@@ -42,20 +42,18 @@ export function desiredDigest(d: DesiredSecret): string {
 }
 
 export class VerifiedTargets {
-  readonly #max: number;
-  readonly #byUid = new Map<string, Verified>();
+  readonly #byUid: RecentMap<string, Verified>;
 
   /** @param max entries kept; the oldest recorded is dropped beyond it. */
   constructor(max = 200_000) {
-    if (!(max >= 1)) throw new RangeError("max must be >= 1");
-    this.#max = max;
+    this.#byUid = new RecentMap(max);
   }
 
   /** The Secret `target` of `es` holds `desired` at `resourceVersion` (just written, or read and found so). */
   record(es: ExternalSecret, target: string, resourceVersion: string | undefined, desired: DesiredSecret): void {
     const uid = es.metadata.uid;
     if (uid === undefined || uid === "" || resourceVersion === undefined || resourceVersion === "") return;
-    setMostRecent(this.#byUid, uid, { target, resourceVersion, digest: desiredDigest(desired) }, this.#max);
+    this.#byUid.set(uid, { target, resourceVersion, digest: desiredDigest(desired) });
   }
 
   /** Forgets `es` (its Secret was deleted, or a write failed and the outcome is unknown). */
