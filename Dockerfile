@@ -20,5 +20,5 @@ COPY src ./src
 COPY config/crd ./config/crd
 USER 65532:65532
 EXPOSE 8080 8081
-# With the Node flags of src/operator/node-flags.ts (none: why is written there).
-ENTRYPOINT ["node", "src/operator/main.ts"]
+# With the Node flags of src/operator/node-flags.ts (--expose-gc, for the heap trimmer: why is written there).
+ENTRYPOINT ["node", "--expose-gc", "src/operator/main.ts"]

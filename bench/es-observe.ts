@@ -208,5 +208,6 @@ export async function ksealHeap(logFile: string): Promise<string> {
   if (port === undefined) return "heap n/a";
   const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
   const metric = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split("\n").find((l) => l.startsWith(`${name} `)) ?? "")?.[2] ?? Number.NaN) / 2 ** 20;
-  return `heap used ${metric("nodejs_heap_size_used_bytes").toFixed(0)} MB of ${metric("nodejs_heap_size_total_bytes").toFixed(0)} MB, external ${metric("nodejs_external_memory_bytes").toFixed(0)} MB`;
+  const trims = metric("kseal_heap_trims_total") * 2 ** 20;
+  return `heap used ${metric("nodejs_heap_size_used_bytes").toFixed(0)} MB of ${metric("nodejs_heap_size_total_bytes").toFixed(0)} MB, external ${metric("nodejs_external_memory_bytes").toFixed(0)} MB, ${String(trims)} heap trims`;
 }

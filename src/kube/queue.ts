@@ -34,8 +34,12 @@ export interface WorkQueueOptions {
   /** Workers running at once. Default 50. */
   readonly concurrency?: number;
   /**
-   * Token bucket over hand-outs: `qps` sustained, `burst` at once. Default 250/s with a burst of 500,
-   * so 10,000 keys are handed out in about 40 s.
+   * Token bucket over hand-outs: `qps` sustained, `burst` at once. Default 1,000/s with a burst of
+   * 1,000: a guard against a runaway loop, not the throttle. `concurrency` bounds the load a queue
+   * puts on the API server and stores have their own limiters, while most hand-outs cost neither: a
+   * periodic refresh of an unchanged Secret reads a coalesced store value and writes nothing. The
+   * first default, 250/s, capped a fleet at 7,500 ExternalSecrets per 30 s refresh interval; at
+   * 10,000 the refresh cycle stretched to 40 s and rotations waited behind it (bench, ADR 0007).
    */
   readonly rateLimit?: { readonly qps: number; readonly burst: number };
   /** Per-key backoff of `addRateLimited`: `base * 2^failures`, capped. Default 500 ms … 5 min. */
@@ -98,8 +102,8 @@ export class WorkQueue {
   constructor(options: WorkQueueOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#concurrency = Math.max(1, options.concurrency ?? 50);
-    this.#qps = options.rateLimit?.qps ?? 250;
-    this.#burst = Math.max(1, options.rateLimit?.burst ?? 500);
+    this.#qps = options.rateLimit?.qps ?? 1000;
+    this.#burst = Math.max(1, options.rateLimit?.burst ?? 1000);
     this.#baseMs = options.backoff?.baseMs ?? 500;
     this.#capMs = options.backoff?.capMs ?? 300_000;
     this.#random = options.random ?? Math.random;

@@ -2,16 +2,17 @@
  * The Node.js/V8 flags kseal-operator is started with (the image's ENTRYPOINT, the test harness and
  * the benchmarks all start it this way; test/deploy/dockerfile.test.ts keeps the Dockerfile in step).
  *
- * None, on measurement. An operator's work comes in bursts (a cold sync, a refresh grid instant)
- * between idle stretches, and V8's throughput defaults keep the heap a burst grew. Smaller
- * generations were measured (bench/externalsecrets.ts, 2 cores, ADR 0006):
- * - `--max-semi-space-size=1 --optimize-for-size`: steady RSS at 2,000 ExternalSecrets 265 → 149 MB
- *   and at 10,000 517 → 200 MB (ESO: 520 MB), but the 10,000 cold sync took 87 s instead of 74 s
- *   (55.8 instead of 30.2 CPU s), steady CPU rose from 15 to 23 CPU s a minute, and a rotation
- *   reached its Secret in 36 s instead of 18 s at the median: garbage collection crowded out the
- *   refresh bursts.
- * - `--max-semi-space-size=4 --optimize-for-size`: the same (`--optimize-for-size` is the cost).
- * Timeliness is the job, so the defaults stay; where memory matters more, a container command of
- * `node --optimize-for-size src/operator/main.ts` makes the other trade.
+ * `--expose-gc` and nothing else. An operator's work comes in bursts (a cold sync, a refresh grid
+ * instant) between idle stretches, and V8's throughput defaults keep the heap a burst grew: at
+ * 10,000 ExternalSecrets the process held 517 MB long after its cold sync for ~100 MB of live
+ * objects. `--expose-gc` lets the heap trimmer (src/support/heap-trim.ts, ADR 0007) run one
+ * memory-reducing collection when the loop goes idle after a burst; started without it, kseal runs
+ * untrimmed and says so in its start-up line (`heapTrimming: false`).
+ *
+ * Smaller generations were measured instead (bench/externalsecrets.ts, 2 cores, ADR 0006):
+ * `--max-semi-space-size=1 --optimize-for-size` took steady RSS at 10,000 from 517 to 200 MB, but
+ * the cold sync took 87 s instead of 74 s, steady CPU rose from 15 to 23 CPU s a minute, and a
+ * rotation reached its Secret in 36 s instead of 18 s at the median: collection during the bursts
+ * crowded them out. The trimmer collects only between bursts.
  */
-export const OPERATOR_NODE_FLAGS: readonly string[] = [];
+export const OPERATOR_NODE_FLAGS: readonly string[] = ["--expose-gc"];

@@ -17,6 +17,7 @@ import { startHealthServer, operatorReadiness } from "../kube/health.ts";
 import { LeaderElector } from "../kube/leader.ts";
 import { createLogger } from "../kube/log.ts";
 import { createRegistry, queueMetrics, reconcileCounter, setLeader } from "../kube/metrics.ts";
+import { startHeapTrimmer } from "../support/heap-trim.ts";
 import { objectKey } from "../kube/outcome.ts";
 import { OwnWrites } from "../kube/own-writes.ts";
 import { Informer, httpSource, type Change } from "../kube/watch.ts";
@@ -439,6 +440,17 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     readiness: operatorReadiness({ informers, isLeader: () => leading, controllersStarted: () => controllersStarted }),
   });
   const api = await startApiServer({ port: flags.apiPort, host: flags.bindHost, routes, log });
+  const heapTrims = new Counter({
+    name: "kseal_heap_trims_total",
+    help: "Memory-reducing garbage collections run when the operator went idle after a burst of work",
+    registers: [registry],
+  });
+  const stopHeapTrimmer = startHeapTrimmer({
+    onTrim: ({ before, after, ms }) => {
+      heapTrims.inc();
+      log.debug({ rssMbBefore: Math.round(before / 2 ** 20), rssMbAfter: Math.round(after / 2 ** 20), ms: Math.round(ms) }, "trimmed the heap");
+    },
+  });
 
   let elector: LeaderElector | undefined;
   let leaderRun: Promise<void> | undefined;
@@ -467,7 +479,10 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     leaderAbort = new AbortController();
     void startControllers(leaderAbort.signal);
   }
-  log.info({ namespace: flags.namespace, apiPort: api.port, metricsPort: health.port, leaderElection: flags.leaderElect }, "kseal-operator running");
+  log.info(
+    { namespace: flags.namespace, apiPort: api.port, metricsPort: health.port, leaderElection: flags.leaderElect, heapTrimming: stopHeapTrimmer !== undefined },
+    "kseal-operator running",
+  );
 
   return {
     apiPort: api.port,
@@ -476,6 +491,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       // Graceful: finish in-flight reconciles, release the Lease, then close everything.
       leaderAbort?.abort();
       abort.abort();
+      stopHeapTrimmer?.();
       await leaderRun;
       await stopControllers();
       await Promise.all(runInformers);

@@ -178,4 +178,11 @@ describe("SealedSecret controller (real kseal-operator, real API server)", () =>
     expect(text).toContain("sealed_secrets_controller_unseal_requests_total");
     expect(text).toContain("sealed_secrets_controller_unseal_errors_total");
   });
+
+  it("runs with heap trimming on, started with the image's Node flags (--expose-gc)", async () => {
+    const line = op.lines.find((l) => l.includes("kseal-operator running"));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({ heapTrimming: true });
+    const text = await (await fetch(`${op.metricsUrl}/metrics`)).text();
+    expect(text).toMatch(/^kseal_heap_trims_total \d+$/m);
+  });
 });

@@ -1,0 +1,134 @@
+/**
+ * Gives memory back to the system after a burst of work.
+ *
+ * V8 grows the heap to carry a burst of work (the cold sync above all) and, in a Node process, keeps
+ * it: at 5,000 ExternalSecrets the heap held 297 MB for 97 MB of live objects long after the cold
+ * sync (bench/externalsecrets.ts; ADR 0007). V8's memory reducer, which would give it back, never
+ * ran: nothing tells it the process has gone quiet.
+ *
+ * The trimmer looks every few seconds: when resident memory has grown well past what the last trim
+ * left and the event loop had room since the last look, it runs one memory-reducing full collection
+ * (V8 compacts, shrinks the old generation to the live set and releases the empty pages). A
+ * saturated loop (a cold sync) is never paused, a process that did not grow is never collected,
+ * and trims are at least 30 s apart.
+ */
+import type { EventLoopUtilization } from "node:perf_hooks";
+
+export interface HeapTrimDeps {
+  /** Runs one memory-reducing full collection, synchronously. */
+  readonly collect: () => void;
+  /**
+   * The process's resident memory in bytes. Not V8's `total_heap_size`: after an ordinary
+   * collection V8 reports a smaller heap while the freed pages stay resident, pooled for reuse.
+   */
+  readonly residentBytes: () => number;
+  /** Share of wall time the event loop was busy since the previous call, in [0, 1]. */
+  readonly busySinceLastCall: () => number;
+  /** Called after each trim (for a log line or a metric); sizes in bytes. */
+  readonly onTrim?: (trim: { readonly before: number; readonly after: number; readonly ms: number }) => void;
+  readonly now?: () => number;
+}
+
+export interface HeapTrimOptions {
+  /**
+   * A trim waits while the event loop was busy at least this share of the time since the last look.
+   * Default 0.5: a cold sync (a saturated loop) is never interrupted, while a large fleet's steady
+   * state, whose refreshes keep the loop a quarter busy without pause, is still trimmed.
+   */
+  readonly busyBelow?: number;
+  /**
+   * Resident memory must exceed what the last trim left by this many bytes and by `growthRatio` of
+   * it. Defaults 32 MiB and 0.5: a trim pauses the loop ~0.1–0.3 s at 5,000 ExternalSecrets, so it
+   * is spent only where it returns tens of megabytes.
+   */
+  readonly minGrowthBytes?: number;
+  readonly growthRatio?: number;
+  /** At least this long between two trims. Default 30 s. */
+  readonly minIntervalMs?: number;
+}
+
+/**
+ * The decision and its memory, without timers: `check()` is called periodically (see
+ * `startHeapTrimmer`) and trims at most once per call.
+ */
+export class HeapTrimmer {
+  private readonly busyBelow: number;
+  private readonly minGrowthBytes: number;
+  private readonly growthRatio: number;
+  private readonly minIntervalMs: number;
+  private readonly now: () => number;
+  /** Resident bytes right after the last trim (or at start): the baseline growth is measured from. */
+  private baseline: number;
+  private lastTrim = Number.NEGATIVE_INFINITY;
+
+  private readonly deps: HeapTrimDeps;
+
+  constructor(deps: HeapTrimDeps, options: HeapTrimOptions = {}) {
+    this.deps = deps;
+    this.busyBelow = options.busyBelow ?? 0.5;
+    this.minGrowthBytes = options.minGrowthBytes ?? 32 * 2 ** 20;
+    this.growthRatio = options.growthRatio ?? 0.5;
+    this.minIntervalMs = options.minIntervalMs ?? 30_000;
+    this.now = deps.now ?? (() => performance.now());
+    this.baseline = deps.residentBytes();
+  }
+
+  /** Trims if the loop had room since the last call and memory has grown enough; true if it did. */
+  check(): boolean {
+    // Always read, so each call measures the stretch since the previous one.
+    const busy = this.deps.busySinceLastCall();
+    if (busy >= this.busyBelow || this.now() - this.lastTrim < this.minIntervalMs) return false;
+    const before = this.deps.residentBytes();
+    const threshold = this.baseline + Math.max(this.minGrowthBytes, this.baseline * this.growthRatio);
+    if (before <= threshold) {
+      // Memory given back later (V8 releases pages on a background thread) lowers the baseline.
+      this.baseline = Math.min(this.baseline, before);
+      return false;
+    }
+    const started = this.now();
+    this.deps.collect();
+    const after = this.deps.residentBytes();
+    this.baseline = after;
+    this.lastTrim = this.now();
+    this.deps.onTrim?.({ before, after, ms: this.lastTrim - started });
+    return true;
+  }
+}
+
+/** The V8 `gc` function, present when Node runs with `--expose-gc` (see src/operator/node-flags.ts). */
+type ExposedGc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
+
+/**
+ * Starts trimming the process's own heap every `intervalMs` (default 5 s). Returns a stop function,
+ * or `undefined` when Node runs without `--expose-gc` (nothing to collect with).
+ */
+export function startHeapTrimmer(
+  options: HeapTrimOptions & { readonly intervalMs?: number; readonly onTrim?: HeapTrimDeps["onTrim"] } = {},
+): (() => void) | undefined {
+  const gc = (globalThis as { gc?: ExposedGc }).gc;
+  if (typeof gc !== "function") return undefined;
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  const trimmer = new HeapTrimmer(
+    {
+      // "last-resort" is V8's memory-reducing collection: compaction, a heap limit near the live
+      // set, empty pages released. A plain major collection frees objects but keeps the pages.
+      collect: () => {
+        gc({ type: "major", execution: "sync", flavor: "last-resort" });
+      },
+      residentBytes: () => process.memoryUsage.rss(),
+      busySinceLastCall: () => {
+        const current = performance.eventLoopUtilization();
+        const share = performance.eventLoopUtilization(current, last).utilization;
+        last = current;
+        return share;
+      },
+      ...(options.onTrim === undefined ? {} : { onTrim: options.onTrim }),
+    },
+    options,
+  );
+  const timer = setInterval(() => {
+    trimmer.check();
+  }, options.intervalMs ?? 5_000);
+  timer.unref();
+  return () => { clearInterval(timer); };
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { HeapTrimmer, startHeapTrimmer } from "../../src/support/heap-trim.ts";
+
+const MB = 2 ** 20;
+
+/** A heap whose size the test sets, a loop whose busy share the test sets, and a count of collections. */
+function fakeProcess(startMb: number) {
+  const state = { heapMb: startMb, busy: 0, collections: 0, liveMb: startMb, now: 0 };
+  const trims: { before: number; after: number }[] = [];
+  const trimmer = new HeapTrimmer({
+    collect: () => {
+      state.collections++;
+      state.heapMb = state.liveMb;
+    },
+    residentBytes: () => state.heapMb * MB,
+    busySinceLastCall: () => state.busy,
+    onTrim: (t) => trims.push({ before: t.before / MB, after: t.after / MB }),
+    now: () => state.now,
+  });
+  return { state, trims, trimmer };
+}
+
+describe("HeapTrimmer", () => {
+  it("collects once the loop is idle after the heap grew past the baseline, and reports the sizes", () => {
+    const { state, trims, trimmer } = fakeProcess(60);
+    state.heapMb = 300;
+    state.liveMb = 70;
+    expect(trimmer.check()).toBe(true);
+    expect(state.collections).toBe(1);
+    expect(trims).toEqual([{ before: 300, after: 70 }]);
+  });
+
+  it("never collects while the loop is saturated, however large the heap", () => {
+    const { state, trimmer } = fakeProcess(60);
+    state.heapMb = 900;
+    state.busy = 0.97;
+    expect(trimmer.check()).toBe(false);
+    state.busy = 0.5; // the threshold itself counts as saturated
+    expect(trimmer.check()).toBe(false);
+    expect(state.collections).toBe(0);
+    state.busy = 0.3; // a large fleet's steady state: busy, never idle, still trimmed
+    expect(trimmer.check()).toBe(true);
+  });
+
+  it("leaves at least 30 s between two trims", () => {
+    const { state, trimmer } = fakeProcess(60);
+    state.heapMb = 300;
+    expect(trimmer.check()).toBe(true);
+    state.heapMb = 300;
+    state.now = 29_999;
+    expect(trimmer.check()).toBe(false);
+    state.now = 30_000;
+    expect(trimmer.check()).toBe(true);
+    expect(state.collections).toBe(2);
+  });
+
+  it("leaves a heap alone that grew by less than 32 MiB or by less than half the baseline", () => {
+    const { state, trimmer } = fakeProcess(60);
+    state.heapMb = 60 + 31;
+    expect(trimmer.check()).toBe(false);
+    const large = fakeProcess(200);
+    large.state.heapMb = 299; // +99 MB: over 32 MiB but under half of 200
+    expect(large.trimmer.check()).toBe(false);
+    large.state.heapMb = 301;
+    expect(large.trimmer.check()).toBe(true);
+    expect(state.collections + large.state.collections).toBe(1);
+  });
+
+  it("measures growth from what the last trim left, so a second burst is trimmed again and an idle heap is not", () => {
+    const { state, trimmer } = fakeProcess(60);
+    state.heapMb = 250;
+    state.liveMb = 80;
+    expect(trimmer.check()).toBe(true);
+    state.now = 60_000;
+    expect(trimmer.check()).toBe(false); // nothing grew since
+    state.heapMb = 110; // +30 MB over 80: not enough
+    expect(trimmer.check()).toBe(false);
+    state.heapMb = 125;
+    expect(trimmer.check()).toBe(true);
+    expect(state.collections).toBe(2);
+  });
+
+  it("lowers its baseline when V8 shrinks the heap on its own", () => {
+    const { state, trimmer } = fakeProcess(200);
+    state.heapMb = 100;
+    expect(trimmer.check()).toBe(false);
+    state.heapMb = 151; // over half again the new baseline of 100
+    expect(trimmer.check()).toBe(true);
+  });
+});
+
+describe("startHeapTrimmer", () => {
+  it("does nothing without --expose-gc (vitest runs without it)", () => {
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+    expect(startHeapTrimmer()).toBeUndefined();
+  });
+});
+
+describe("startHeapTrimmer in a Node process started with --expose-gc", () => {
+  it("gives a burst's heap back once the loop goes idle", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    // A burst that holds ~150 MB of small objects, then drops them; the trimmer checks every 100 ms.
+    const script = `
+      import { getHeapStatistics } from "node:v8";
+      import { startHeapTrimmer } from ${JSON.stringify(new URL("../../src/support/heap-trim.ts", import.meta.url).href)};
+      const trims = [];
+      const stop = startHeapTrimmer({ intervalMs: 100, onTrim: (t) => trims.push(t) });
+      let held = [];
+      for (let i = 0; i < 1_500_000; i++) held.push({ i, s: "v" + i, a: [i, i + 1] });
+      const peak = getHeapStatistics().total_heap_size;
+      const rssPeak = process.memoryUsage.rss();
+      held = null;
+      await new Promise((r) => setTimeout(r, 1500));
+      stop();
+      console.log(JSON.stringify({ peak, after: getHeapStatistics().total_heap_size, trims: trims.length, rssPeak, rssAfter: process.memoryUsage.rss() }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script]);
+    const r = JSON.parse(stdout) as { peak: number; after: number; trims: number; rssPeak: number; rssAfter: number };
+    expect(r.peak).toBeGreaterThan(100 * MB);
+    expect(r.trims).toBeGreaterThanOrEqual(1);
+    expect(r.after).toBeLessThan(r.peak / 3);
+    expect(r.rssAfter).toBeLessThan(r.rssPeak / 2);
+  });
+});
