@@ -335,6 +335,10 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       // recovery after its return waited on that backoff, not on the store. The price: an
       // ExternalSecret that keeps failing costs one attempt per 30 s (ESO's cap is 1,000 s).
       queue: { ...queue, backoff: { baseMs: 500, capMs: ES_RETRY_CAP_MS }, metrics: queueMetrics(registry, "externalsecret") },
+      // Refreshes come back exactly when due: they already sit on a store's grid instants (ADR 0003),
+      // which spread stores over the interval. Jitter only woke them early, to be planned "not due"
+      // and requeued for the remainder, again early: ~4 reconciles for each refresh.
+      refreshJitter: 0,
       log,
       onReconciled: reconcileCounter(registry, "externalsecret"),
     });
