@@ -54,14 +54,14 @@ describe("HeapTrimmer", () => {
     expect(state.collections).toBe(2);
   });
 
-  it("leaves a heap alone that grew by less than 32 MiB or by less than half the baseline", () => {
+  it("leaves a heap alone that grew by less than 32 MiB or by less than a quarter of the baseline", () => {
     const { state, trimmer } = fakeProcess(60);
     state.heapMb = 60 + 31;
     expect(trimmer.check()).toBe(false);
     const large = fakeProcess(200);
-    large.state.heapMb = 299; // +99 MB: over 32 MiB but under half of 200
+    large.state.heapMb = 249; // +49 MB: over 32 MiB but under a quarter of 200
     expect(large.trimmer.check()).toBe(false);
-    large.state.heapMb = 301;
+    large.state.heapMb = 251;
     expect(large.trimmer.check()).toBe(true);
     expect(state.collections + large.state.collections).toBe(1);
   });
@@ -84,7 +84,7 @@ describe("HeapTrimmer", () => {
     const { state, trimmer } = fakeProcess(200);
     state.heapMb = 100;
     expect(trimmer.check()).toBe(false);
-    state.heapMb = 151; // over half again the new baseline of 100
+    state.heapMb = 133; // over the new baseline of 100 by more than 32 MiB
     expect(trimmer.check()).toBe(true);
   });
 });
