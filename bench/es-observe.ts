@@ -190,6 +190,26 @@ export function auditReads(auditFile: string, from: number, to: number, pathPref
   return count;
 }
 
+/**
+ * Waits until the audit log has shown no read under `pathPrefix` for `quietMs` (true), or `capMs`
+ * passed (false). A controller whose refreshes share grid instants reads in bursts; a window of
+ * whole intervals that starts in the lull between two bursts holds whole bursts only, where one
+ * starting mid-burst counted a part of one burst at each end (±3 % at 10,000 ExternalSecrets).
+ */
+export async function untilReadLull(auditFile: string, pathPrefix: string, quietMs: number, capMs: number): Promise<boolean> {
+  const deadline = performance.now() + capMs;
+  let offset = fileSize(auditFile);
+  let lastRead = performance.now();
+  while (performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const size = fileSize(auditFile);
+    if (auditReads(auditFile, offset, size, pathPrefix) > 0) lastRead = performance.now();
+    offset = size;
+    if (performance.now() - lastRead >= quietMs) return true;
+  }
+  return false;
+}
+
 /** Nearest-rank percentile (p in 0..100) of a non-empty sample. */
 export function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) throw new Error("percentile of no samples");

@@ -31,7 +31,7 @@ import { DEPLOYMENTS, KubeHttp, SECRETS, type KubeObject, type ResourceType } fr
 import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import { NAMESPACES, applyCrdFiles, fmt, pool, type BenchRow } from "./lib.ts";
 import {
-  EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, ksealHeap, fileSize, percentile, procStats, watchLoop, writesBetween,
+  EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, ksealHeap, fileSize, percentile, procStats, untilReadLull, watchLoop, writesBetween,
 } from "./es-observe.ts";
 import { ensureEso, esoVersion, ksealEsCrds, startAuditedBao, startEso, startKseal, type AuditedBao } from "./es-peers.ts";
 
@@ -227,6 +227,8 @@ interface SteadyResult {
   readonly writesBy: string;
   readonly reads: number;
   readonly readsPerCycle: number;
+  /** Whether the window started in a lull of the fleet's store reads (see untilReadLull). */
+  readonly windowAtLull: boolean;
   readonly rssMb: number;
   readonly hwmMb: number;
   readonly cpuSeconds: number;
@@ -279,6 +281,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const coldSeconds = (performance.now() - t0) / 1000;
       const coldCpu = procStats(proc.pid).cpuSeconds;
       await sleep(SETTLE_MS);
+      const lull = await untilReadLull(env.bao.auditFile, `secret/data/${prefix}/`, 2_000, REFRESH_S * 1000 + 5_000);
       const w0 = await apiWrites(http);
       const a0 = fileSize(env.bao.auditFile);
       const p0 = procStats(proc.pid);
@@ -323,6 +326,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
         writesBy: WRITE_RESOURCES.map((r) => `${r} ${String(writesBetween(w0, w1, [r]))}`).join(", "),
         reads,
         readsPerCycle: reads / (windowS / REFRESH_S),
+        windowAtLull: lull,
         rssMb: p1.rss / 2 ** 20,
         hwmMb: p1.hwm / 2 ** 20,
         cpuSeconds: p1.cpuSeconds - p0.cpuSeconds,
@@ -383,12 +387,13 @@ export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {})
 
     const sK = await steady(env, kseal, n);
     const sE: SteadyResult = opts.withoutEso === true
-      ? { coldSeconds: Number.NaN, writes: Number.NaN, writesBy: "not run", reads: Number.NaN, readsPerCycle: Number.NaN, rssMb: Number.NaN, hwmMb: Number.NaN,
+      ? { coldSeconds: Number.NaN, writes: Number.NaN, writesBy: "not run", reads: Number.NaN, readsPerCycle: Number.NaN, windowAtLull: false, rssMb: Number.NaN, hwmMb: Number.NaN,
           cpuSeconds: Number.NaN, rotation: [], restarts: [], rotationMissed: 0 }
       : await steady(env, esoTuned, n);
     const keys = Math.max(1, Math.floor(n / 10));
     const peerName = `ESO ${version} tuned`;
-    const window = `${String(WINDOW_MS / 1000)} s window after cold sync + ${String(SETTLE_MS / 1000)} s, refreshInterval ${String(REFRESH_S)} s, N=${String(n)} ES over ${String(keys)} keys`;
+    const lull = (r: SteadyResult): string => (r.windowAtLull ? "at a lull in its store reads" : "no lull found");
+    const window = `${String(WINDOW_MS / 1000)} s window from ${String(SETTLE_MS / 1000)} s after cold sync, started (kseal ${lull(sK)}, ESO ${lull(sE)}), refreshInterval ${String(REFRESH_S)} s, N=${String(n)} ES over ${String(keys)} keys`;
     rows.push(
       { name: `steady: API writes in ${String(WINDOW_MS / 1000)} s (${String(n)} ES)`, unit: "requests", kseal: sK.writes, peer: sE.writes, peerName, lowerIsBetter: true,
         note: `${window}; mutating requests on secrets, externalsecrets, externalsecrets/status from apiserver_request_total (kseal: ${sK.writesBy}; ESO: ${sE.writesBy}); target kseal 0` },
