@@ -227,7 +227,7 @@ export async function ksealHeap(logFile: string): Promise<string> {
   const port = first === undefined ? undefined : (JSON.parse(first) as { metricsPort?: number }).metricsPort;
   if (port === undefined) return "heap n/a";
   const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
-  const metric = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split("\n").find((l) => l.startsWith(`${name} `)) ?? "")?.[2] ?? Number.NaN) / 2 ** 20;
-  const trims = metric("kseal_heap_trims_total") * 2 ** 20;
-  return `heap used ${metric("nodejs_heap_size_used_bytes").toFixed(0)} MB of ${metric("nodejs_heap_size_total_bytes").toFixed(0)} MB, external ${metric("nodejs_external_memory_bytes").toFixed(0)} MB, ${String(trims)} heap trims`;
+  const metric = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split("\n").find((l) => l.startsWith(`${name} `)) ?? "")?.[2] ?? Number.NaN);
+  const mb = (name: string): string => (metric(name) / 2 ** 20).toFixed(0);
+  return `heap used ${mb("nodejs_heap_size_used_bytes")} MB of ${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB, ${String(metric("kseal_heap_trims_total"))} heap trims`;
 }

@@ -281,7 +281,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const coldSeconds = (performance.now() - t0) / 1000;
       const coldCpu = procStats(proc.pid).cpuSeconds;
       await sleep(SETTLE_MS);
-      const lull = await untilReadLull(env.bao.auditFile, `secret/data/${prefix}/`, 2_000, REFRESH_S * 1000 + 5_000);
+      const atLull = await untilReadLull(env.bao.auditFile, `secret/data/${prefix}/`, 2_000, REFRESH_S * 1000 + 5_000);
       const w0 = await apiWrites(http);
       const a0 = fileSize(env.bao.auditFile);
       const p0 = procStats(proc.pid);
@@ -326,7 +326,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
         writesBy: WRITE_RESOURCES.map((r) => `${r} ${String(writesBetween(w0, w1, [r]))}`).join(", "),
         reads,
         readsPerCycle: reads / (windowS / REFRESH_S),
-        windowAtLull: lull,
+        windowAtLull: atLull,
         rssMb: p1.rss / 2 ** 20,
         hwmMb: p1.hwm / 2 ** 20,
         cpuSeconds: p1.cpuSeconds - p0.cpuSeconds,
@@ -392,8 +392,8 @@ export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {})
       : await steady(env, esoTuned, n);
     const keys = Math.max(1, Math.floor(n / 10));
     const peerName = `ESO ${version} tuned`;
-    const lull = (r: SteadyResult): string => (r.windowAtLull ? "at a lull in its store reads" : "no lull found");
-    const window = `${String(WINDOW_MS / 1000)} s window from ${String(SETTLE_MS / 1000)} s after cold sync, started (kseal ${lull(sK)}, ESO ${lull(sE)}), refreshInterval ${String(REFRESH_S)} s, N=${String(n)} ES over ${String(keys)} keys`;
+    const windowStart = (r: SteadyResult): string => (r.windowAtLull ? "at a lull in its store reads" : "no lull found");
+    const window = `${String(WINDOW_MS / 1000)} s window from ${String(SETTLE_MS / 1000)} s after cold sync, started (kseal ${windowStart(sK)}, ESO ${windowStart(sE)}), refreshInterval ${String(REFRESH_S)} s, N=${String(n)} ES over ${String(keys)} keys`;
     rows.push(
       { name: `steady: API writes in ${String(WINDOW_MS / 1000)} s (${String(n)} ES)`, unit: "requests", kseal: sK.writes, peer: sE.writes, peerName, lowerIsBetter: true,
         note: `${window}; mutating requests on secrets, externalsecrets, externalsecrets/status from apiserver_request_total (kseal: ${sK.writesBy}; ESO: ${sE.writesBy}); target kseal 0` },

@@ -6,13 +6,13 @@
  * instant) between idle stretches, and V8's throughput defaults keep the heap a burst grew: at
  * 10,000 ExternalSecrets the process held 517 MB long after its cold sync for ~100 MB of live
  * objects. `--expose-gc` lets the heap trimmer (src/support/heap-trim.ts, ADR 0007) run one
- * memory-reducing collection when the loop goes idle after a burst; started without it, kseal runs
- * untrimmed and says so in its start-up line (`heapTrimming: false`).
+ * memory-reducing collection once memory has grown and the loop has room; started without it,
+ * kseal runs untrimmed and says so in its start-up line (`heapTrimming: false`).
  *
  * Smaller generations were measured instead (bench/externalsecrets.ts, 2 cores, ADR 0006):
  * `--max-semi-space-size=1 --optimize-for-size` took steady RSS at 10,000 from 517 to 200 MB, but
  * the cold sync took 87 s instead of 74 s, steady CPU rose from 15 to 23 CPU s a minute, and a
  * rotation reached its Secret in 36 s instead of 18 s at the median: collection during the bursts
- * crowded them out. The trimmer collects only between bursts.
+ * crowded them out. The trimmer never collects while the loop is saturated.
  */
 export const OPERATOR_NODE_FLAGS: readonly string[] = ["--expose-gc"];

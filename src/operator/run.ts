@@ -67,6 +67,7 @@ function ownerKeys(kind: string): (c: Change) => string[] {
 
 /** Longest wait before an ExternalSecret whose sync failed is tried again. */
 const ES_RETRY_CAP_MS = 30_000;
+
 export interface RunningOperator {
   stop(): Promise<void>;
   readonly apiPort: number;
@@ -446,7 +447,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   const api = await startApiServer({ port: flags.apiPort, host: flags.bindHost, routes, log });
   const heapTrims = new Counter({
     name: "kseal_heap_trims_total",
-    help: "Memory-reducing garbage collections run when the operator went idle after a burst of work",
+    help: "Memory-reducing garbage collections run after resident memory grew past what the last one left",
     registers: [registry],
   });
   const stopHeapTrimmer = startHeapTrimmer({

@@ -53,45 +53,44 @@ export interface HeapTrimOptions {
  * `startHeapTrimmer`) and trims at most once per call.
  */
 export class HeapTrimmer {
-  private readonly busyBelow: number;
-  private readonly minGrowthBytes: number;
-  private readonly growthRatio: number;
-  private readonly minIntervalMs: number;
-  private readonly now: () => number;
+  readonly #deps: HeapTrimDeps;
+  readonly #busyBelow: number;
+  readonly #minGrowthBytes: number;
+  readonly #growthRatio: number;
+  readonly #minIntervalMs: number;
+  readonly #now: () => number;
   /** Resident bytes right after the last trim (or at start): the baseline growth is measured from. */
-  private baseline: number;
-  private lastTrim = Number.NEGATIVE_INFINITY;
-
-  private readonly deps: HeapTrimDeps;
+  #baseline: number;
+  #lastTrim = Number.NEGATIVE_INFINITY;
 
   constructor(deps: HeapTrimDeps, options: HeapTrimOptions = {}) {
-    this.deps = deps;
-    this.busyBelow = options.busyBelow ?? 0.5;
-    this.minGrowthBytes = options.minGrowthBytes ?? 32 * 2 ** 20;
-    this.growthRatio = options.growthRatio ?? 0.25;
-    this.minIntervalMs = options.minIntervalMs ?? 30_000;
-    this.now = deps.now ?? (() => performance.now());
-    this.baseline = deps.residentBytes();
+    this.#deps = deps;
+    this.#busyBelow = options.busyBelow ?? 0.5;
+    this.#minGrowthBytes = options.minGrowthBytes ?? 32 * 2 ** 20;
+    this.#growthRatio = options.growthRatio ?? 0.25;
+    this.#minIntervalMs = options.minIntervalMs ?? 30_000;
+    this.#now = deps.now ?? (() => performance.now());
+    this.#baseline = deps.residentBytes();
   }
 
   /** Trims if the loop had room since the last call and memory has grown enough; true if it did. */
   check(): boolean {
     // Always read, so each call measures the stretch since the previous one.
-    const busy = this.deps.busySinceLastCall();
-    if (busy >= this.busyBelow || this.now() - this.lastTrim < this.minIntervalMs) return false;
-    const before = this.deps.residentBytes();
-    const threshold = this.baseline + Math.max(this.minGrowthBytes, this.baseline * this.growthRatio);
+    const busy = this.#deps.busySinceLastCall();
+    if (busy >= this.#busyBelow || this.#now() - this.#lastTrim < this.#minIntervalMs) return false;
+    const before = this.#deps.residentBytes();
+    const threshold = this.#baseline + Math.max(this.#minGrowthBytes, this.#baseline * this.#growthRatio);
     if (before <= threshold) {
       // Memory given back later (V8 releases pages on a background thread) lowers the baseline.
-      this.baseline = Math.min(this.baseline, before);
+      this.#baseline = Math.min(this.#baseline, before);
       return false;
     }
-    const started = this.now();
-    this.deps.collect();
-    const after = this.deps.residentBytes();
-    this.baseline = after;
-    this.lastTrim = this.now();
-    this.deps.onTrim?.({ before, after, ms: this.lastTrim - started });
+    const started = this.#now();
+    this.#deps.collect();
+    const after = this.#deps.residentBytes();
+    this.#baseline = after;
+    this.#lastTrim = this.#now();
+    this.#deps.onTrim?.({ before, after, ms: this.#lastTrim - started });
     return true;
   }
 }
