@@ -199,3 +199,39 @@ describe("Informer", () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe("Informer memory", () => {
+  it("keeps no object of its first list once watch events have replaced it in the cache", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    // In a child with --expose-gc: a WeakRef to the listed object must clear after a MODIFIED event
+    // replaced it in the cache (the list response once lived on in run()'s frame for good).
+    const script = `
+      import { Informer } from ${JSON.stringify(new URL("../../src/kube/watch.ts", import.meta.url).href)};
+      let first = { metadata: { namespace: "ns", name: "a", resourceVersion: "1" }, spec: { big: "x".repeat(100000) } };
+      const ref = new WeakRef(first);
+      let items = [first];
+      first = undefined;
+      let emit;
+      const source = {
+        list: async () => { const r = { items, resourceVersion: "1" }; items = undefined; return r; },
+        watch: (rv, onEvent, signal) => new Promise((resolve) => { emit = onEvent; signal.addEventListener("abort", () => resolve()); }),
+      };
+      const informer = new Informer({ source, name: "t" });
+      const stop = new AbortController();
+      const running = informer.run(stop.signal);
+      while (emit === undefined) await new Promise((r) => setTimeout(r, 1));
+      const listedBefore = ref.deref() !== undefined;
+      emit({ type: "MODIFIED", object: { metadata: { namespace: "ns", name: "a", resourceVersion: "2" } } });
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+      console.log(JSON.stringify({ listedBefore, retained: ref.deref() !== undefined, cached: informer.get("ns/a")?.metadata.resourceVersion }));
+      stop.abort();
+      await running;
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script]);
+    expect(JSON.parse(stdout)).toEqual({ listedBefore: true, retained: false, cached: "2" });
+  });
+});
