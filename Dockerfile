@@ -1,24 +1,36 @@
-# kseal-operator image. Node 24 runs the TypeScript sources directly (type stripping), so there is
-# no build step to drift from the tested code: the image holds src/, package.json and production
-# dependencies only.
+# kseal-operator image. It runs the tsc build of src/ (dist/, as the npm package's bins do), not the
+# TypeScript sources: Node's type stripping keeps its WebAssembly stripper and every stripped module
+# in the operator's memory (~24 MB of resident memory, measured), and strips each module on start.
+# With `erasableSyntaxOnly` the build only removes types, so it runs the same code the tests run.
 #
 #   docker build -t kseal-operator .
 #
-# Stage 1: production dependencies, installed exactly from the lockfile.
+# Stage 1: the build — all dependencies exactly from the lockfile (TypeScript is a devDependency),
+# then tsc into dist/. Install scripts are skipped: none is needed to compile.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY cli ./cli
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+
+# Stage 2: production dependencies only, exactly from the lockfile.
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-# Stage 2: the runtime — no npm, no shell tools needed, a fixed non-root user.
+# Stage 3: the runtime — no npm, no shell tools needed, a fixed non-root user.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
-COPY src ./src
+COPY --from=build /app/dist/src ./dist/src
 COPY config/crd ./config/crd
 USER 65532:65532
 EXPOSE 8080 8081
 # With the Node flags of src/operator/node-flags.ts (--expose-gc, for the heap trimmer: why is written there).
-ENTRYPOINT ["node", "--expose-gc", "src/operator/main.ts"]
+ENTRYPOINT ["node", "--expose-gc", "dist/src/operator/main.js"]

@@ -13,21 +13,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { peerBin } from "../test/peers/process.ts";
-import { NODE, ROOT, timeCommand, type BenchRow } from "./lib.ts";
+import { NODE, ROOT, shippedForm, timeCommand, type BenchRow } from "./lib.ts";
 
-let built: { command: string; args: string[]; form: string } | undefined;
-
-/**
- * How to run the kseal CLI as shipped: `npm run build` once per bench process (tsc into dist/),
- * then `node dist/cli/kseal/main.js`. `KSEAL_BENCH_SOURCE=1` measures the .ts sources instead.
- */
+/** How to run the kseal CLI as measured: `node dist/cli/kseal/main.js`, or the sources (see {@link shippedForm}). */
 export function ksealCommand(): { command: string; args: string[]; form: string } {
-  if (process.env.KSEAL_BENCH_SOURCE === "1") return { command: NODE, args: [join(ROOT, "cli/kseal/main.ts")], form: "run from the .ts sources" };
-  if (built === undefined) {
-    execFileSync(NODE, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-    built = { command: NODE, args: [join(ROOT, "dist/cli/kseal/main.js")], form: "the built dist/ bin" };
-  }
-  return built;
+  return shippedForm() === "source"
+    ? { command: NODE, args: [join(ROOT, "cli/kseal/main.ts")], form: "run from the .ts sources" }
+    : { command: NODE, args: [join(ROOT, "dist/cli/kseal/main.js")], form: "the built dist/ bin" };
 }
 
 /** A deterministic ~1 MiB YAML document: nested maps of short strings, no real secrets. */

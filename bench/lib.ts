@@ -2,7 +2,7 @@
  * Shared helpers for the benchmarks: timing child processes (hyperfine-style: N runs, median wall
  * time), and a row type the runner turns into the RESULTS.md table. Not tests: nothing here asserts.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -12,6 +12,23 @@ import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
 export const ROOT = resolve(import.meta.dirname, "..");
 /** Node 24 from the `node` devDependency when running through npm, else the current one. */
 export const NODE = process.execPath;
+
+let built = false;
+
+/**
+ * Whether to measure kseal as it ships — the tsc output in dist/ (the package's bins, the image's
+ * entry point), built here once per bench process — or, with `KSEAL_BENCH_SOURCE=1`, the .ts sources.
+ * Type stripping is not free: every module is stripped on load (~0.4 s of CPU per CLI start) and the
+ * stripper (a WebAssembly module) and the stripped sources stay in the operator's memory (~24 MB).
+ */
+export function shippedForm(): "dist" | "source" {
+  if (process.env.KSEAL_BENCH_SOURCE === "1") return "source";
+  if (!built) {
+    execFileSync(NODE, [resolve(ROOT, "node_modules/typescript/bin/tsc"), "-p", resolve(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    built = true;
+  }
+  return "dist";
+}
 
 /** One line of the results table: kseal's figure, the peer's figure, and their ratio. */
 export interface BenchRow {

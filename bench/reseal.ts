@@ -24,7 +24,6 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { startKube } from "../test/peers/kube.ts";
 import { freePort, peerBin, startProcess } from "../test/peers/process.ts";
-import { operatorArgs } from "../test/support/processes.ts";
 import { startServiceProxy } from "../test/support/service-proxy.ts";
 import { KubeHttp, SECRETS, type KubeObject } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
@@ -37,6 +36,7 @@ import {
   type SealedSecret,
 } from "../src/sealing/index.ts";
 import { ksealCommand } from "./cli.ts";
+import { benchOperatorArgs } from "./es-peers.ts";
 import { NAMESPACES, NODE, type BenchRow } from "./lib.ts";
 import { applyCrd, benchSealedSecret, unsealCount } from "./unseal.ts";
 
@@ -122,7 +122,7 @@ export async function benchReseal(n: number): Promise<BenchRow[]> {
     const op = await startProcess({
       name: "kseal-operator-reseal",
       command: NODE,
-      args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace: NAMESPACE, apiPort }, ["--controllers=sealedsecret"]),
+      args: benchOperatorArgs({ kubeconfig: kube.kubeconfig, namespace: NAMESPACE, apiPort }, ["--controllers=sealedsecret"]),
       logDir,
       ready: async () => {
         try {

@@ -12,7 +12,7 @@ import { peerBin } from "../test/peers/process.ts";
 import { benchCli } from "./cli.ts";
 import { benchReseal } from "./reseal.ts";
 import { benchUnseal, unsealCount } from "./unseal.ts";
-import { ROOT, table, type BenchRow } from "./lib.ts";
+import { ROOT, shippedForm, table, type BenchRow } from "./lib.ts";
 
 /** First line of `<bin> <args>`, or "unknown" (a version is informative, never required). */
 function version(bin: string, args: readonly string[]): string {
@@ -68,7 +68,7 @@ const doc = [
   "",
   `- date: ${new Date().toISOString()}`,
   `- machine: ${String(availableParallelism())} CPUs (${cpus()[0]?.model ?? "unknown model"}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory`,
-  `- kseal ${pkg.version} (commit ${commit}) on Node ${process.version}`,
+  `- kseal ${pkg.version} (commit ${commit}) on Node ${process.version}, ${shippedForm() === "dist" ? "as shipped: the operator and the CLI from the tsc build in dist/" : "from the .ts sources (KSEAL_BENCH_SOURCE=1)"}`,
   `- kubeseal: ${version("kubeseal", ["--version"])}`,
   `- sealed-secrets-controller: ${version("sealed-secrets-controller", ["--version"])}`,
   `- sops: ${version("sops", ["--version", "--disable-version-check"])}`,

@@ -20,11 +20,12 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startKube, type KubePeer } from "../test/peers/kube.ts";
 import { freePort, startProcess, waitFor, type PeerProcess } from "../test/peers/process.ts";
-import { bitnamiInCluster, operatorArgs } from "../test/support/processes.ts";
+import { bitnamiInCluster } from "../test/support/processes.ts";
 import { KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import { generateSealingKey, keySecret, parseSealingCertificate, sealSecret, type SealedSecret } from "../src/sealing/index.ts";
 import { procStats } from "./es-observe.ts";
+import { benchOperatorArgs } from "./es-peers.ts";
 import { NAMESPACES, NODE, ROOT, applyCrdFiles, pool, type BenchRow } from "./lib.ts";
 
 const SEALED_SECRETS: ResourceType = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets", kind: "SealedSecret", namespaced: true };
@@ -96,7 +97,7 @@ async function runKseal(kube: KubePeer, http: KubeHttp, namespace: string, n: nu
   const proc = await startProcess({
     name: "kseal-operator",
     command: NODE,
-    args: operatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--controllers=sealedsecret"]),
+    args: benchOperatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--controllers=sealedsecret"]),
     logDir,
     ready: () => Promise.resolve(true),
   });

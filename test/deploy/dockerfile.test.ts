@@ -1,20 +1,27 @@
-// The image starts kseal-operator exactly as the tests and benchmarks do: the same Node flags
-// (src/operator/node-flags.ts) before the same entry point. The Dockerfile cannot import them, so
-// this keeps the two in step.
+// The image starts kseal-operator as the benchmarks do: the same Node flags
+// (src/operator/node-flags.ts) before the tsc build's entry point (the tests run the same flags
+// before the .ts sources; test/deploy/shipped-build.int.test.ts runs the build). The Dockerfile
+// cannot import them, so this keeps the two in step.
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
-import { operatorArgs } from "../support/processes.ts";
+import { BUILT_OPERATOR_MAIN, operatorArgs } from "../support/processes.ts";
 
-const dockerfile = readFileSync(resolve(import.meta.dirname, "../../Dockerfile"), "utf8");
+const root = resolve(import.meta.dirname, "../..");
+const dockerfile = readFileSync(resolve(root, "Dockerfile"), "utf8");
 
 describe("the operator's launch command", () => {
-  it("the Dockerfile's ENTRYPOINT is node, the shipped flags, then src/operator/main.ts", () => {
+  it("the Dockerfile's ENTRYPOINT is node, the shipped flags, then the build's main.js", () => {
     const line = dockerfile.split("\n").find((l) => l.startsWith("ENTRYPOINT"));
     expect(line).toBeDefined();
     const argv = JSON.parse((line ?? "").slice("ENTRYPOINT".length)) as string[];
-    expect(argv).toEqual(["node", ...OPERATOR_NODE_FLAGS, "src/operator/main.ts"]);
+    expect(argv).toEqual(["node", ...OPERATOR_NODE_FLAGS, relative(root, BUILT_OPERATOR_MAIN)]);
+  });
+
+  it("the Dockerfile builds that entry point with the project's build config", () => {
+    expect(dockerfile).toMatch(/^RUN node node_modules\/typescript\/bin\/tsc -p tsconfig\.build\.json$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist\/src \.\/dist\/src$/m);
   });
 
   it("the test and benchmark harness passes the same flags before the entry point", () => {

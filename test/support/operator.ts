@@ -1,6 +1,7 @@
 /**
- * Runs the real `kseal-operator` process (src/operator/main.ts on Node 24) against the test
- * kube-apiserver, scoped to one namespace so test files running in parallel never share objects.
+ * Runs the real `kseal-operator` process (src/operator/main.ts on Node 24, or the tsc build's entry
+ * point) against the test kube-apiserver, scoped to one namespace so test files running in parallel
+ * never share objects.
  * Ports are chosen by the OS; the operator logs them in its startup line.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -36,10 +37,13 @@ export async function startOperator(opts: {
   inClusterDir?: string;
   /** Options for node before the script (`--import` a hook). */
   nodeArgs?: readonly string[];
+  /** Another entry point, e.g. the tsc build's (processes.ts BUILT_OPERATOR_MAIN). */
+  main?: string;
 }): Promise<RunningOperatorProcess> {
   const peer = inject("peers").kube;
   const node = [...(opts.nodeArgs ?? []), ...operatorArgs({
     kubeconfig: opts.inClusterDir === undefined ? opts.kubeconfig ?? peer.kubeconfig : undefined, namespace: opts.namespace,
+    ...(opts.main === undefined ? {} : { main: opts.main }),
   }, opts.args)];
   const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
   let launch = { command: process.execPath, args: node };

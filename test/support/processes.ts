@@ -9,16 +9,18 @@ import { peerBin } from "../peers/process.ts";
 import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
 
 const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
+/** The entry point the image ships (tsc output of src/operator/main.ts, `npm run build`). */
+export const BUILT_OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "dist/src/operator/main.js");
 
 /**
  * kseal-operator's arguments for `process.execPath`: the Node flags it ships with, then
- * src/operator/main.ts scoped to one namespace, ports on loopback chosen by the OS (`apiPort` fixes
+ * src/operator/main.ts (or `main`, e.g. {@link BUILT_OPERATOR_MAIN}) scoped to one namespace, ports on loopback chosen by the OS (`apiPort` fixes
  * the API port), no key renewal; `extra` last.
  */
-export function operatorArgs(opts: { kubeconfig: string | undefined; namespace: string; apiPort?: number }, extra: readonly string[] = []): string[] {
+export function operatorArgs(opts: { kubeconfig: string | undefined; namespace: string; apiPort?: number; main?: string }, extra: readonly string[] = []): string[] {
   return [
     ...OPERATOR_NODE_FLAGS,
-    OPERATOR_MAIN,
+    opts.main ?? OPERATOR_MAIN,
     ...(opts.kubeconfig === undefined ? [] : [`--kubeconfig=${opts.kubeconfig}`]),
     `--namespace=${opts.namespace}`,
     `--watch-namespace=${opts.namespace}`,
