@@ -143,7 +143,7 @@ export function writesBetween(before: WriteCounts, after: WriteCounts, resources
 let clockTicks: number | undefined;
 
 /** RSS (bytes), peak RSS (bytes) and user+system CPU seconds of a live process, from /proc. */
-export function procStats(pid: number): { rss: number; hwm: number; cpuSeconds: number } {
+export function procStats(pid: number): { rss: number; rssAnon: number; rssFile: number; hwm: number; cpuSeconds: number } {
   clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
   const status = readFileSync(`/proc/${String(pid)}/status`, "utf8");
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? "NaN") * 1024;
@@ -151,7 +151,8 @@ export function procStats(pid: number): { rss: number; hwm: number; cpuSeconds: 
   // Fields after the command name (which may hold spaces) start at field 3; utime/stime are 14/15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM"), cpuSeconds: ticks / clockTicks };
+  // RssFile: pages of the executable and libraries (shared, reclaimable); RssAnon: the heaps.
+  return { rss: kb("VmRSS"), rssAnon: kb("RssAnon"), rssFile: kb("RssFile"), hwm: kb("VmHWM"), cpuSeconds: ticks / clockTicks };
 }
 
 /** Current size of a file (an offset into an append-only log). */
