@@ -7,7 +7,9 @@
  * 10,000 ExternalSecrets the process held 517 MB long after its cold sync for ~100 MB of live
  * objects. `--expose-gc` lets the heap trimmer (src/support/heap-trim.ts, ADR 0007) run one
  * memory-reducing collection once memory has grown and the loop has room; started without it,
- * kseal runs untrimmed and says so in its start-up line (`heapTrimming: false`).
+ * kseal runs untrimmed and says so in its start-up line (`heapTrimming: false`). The trimmer's first
+ * trim also tightens V8's heap growth for the steady state that follows (`--heap-growing-percent`
+ * set at run time, not here: given at start it slowed the cold sync; ADR 0007's amendment).
  *
  * Smaller generations were measured instead (bench/externalsecrets.ts, 2 cores, ADR 0006):
  * `--max-semi-space-size=1 --optimize-for-size` took steady RSS at 10,000 from 517 to 200 MB, but

@@ -123,3 +123,45 @@ describe("startHeapTrimmer in a Node process started with --expose-gc", () => {
     expect(r.rssAfter).toBeLessThan(r.rssPeak / 2);
   });
 });
+
+describe("the steady-state heap growth after the first trim", () => {
+  // Two children with --expose-gc run the same work: a burst (trimmed once the loop goes quiet),
+  // then steady churn over a 100 MB live set whose garbage lives long enough to be promoted. With
+  // steadyHeapGrowthPercent the old generation stays near the live set; with 0 (V8's own policy)
+  // it grows to several times it.
+  async function peakHeapAfterFirstTrim(steadyHeapGrowthPercent: number): Promise<{ trims: number; peakMb: number }> {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const script = `
+      import { getHeapStatistics } from "node:v8";
+      import { startHeapTrimmer } from ${JSON.stringify(new URL("../../src/support/heap-trim.ts", import.meta.url).href)};
+      let trims = 0;
+      const stop = startHeapTrimmer({ intervalMs: 50, steadyHeapGrowthPercent: ${String(steadyHeapGrowthPercent)}, onTrim: () => { trims++; } });
+      let burst = [];
+      for (let i = 0; i < 1_000_000; i++) burst.push({ i, s: "b" + i });
+      burst = null;
+      while (trims === 0) await new Promise((r) => setTimeout(r, 20));
+      stop();
+      const live = [];
+      for (let i = 0; i < 1_000_000; i++) live.push({ i, s: "x" + i });
+      const ring = new Array(200).fill(null);
+      let peak = 0;
+      for (let round = 0; round < 3000; round++) {
+        const batch = [];
+        for (let j = 0; j < 2000; j++) batch.push({ j, a: [j, j + 1], s: "y" + j });
+        ring[round % 200] = batch;
+        if (round % 50 === 0) peak = Math.max(peak, getHeapStatistics().total_heap_size);
+      }
+      console.log(JSON.stringify({ trims, peakMb: peak / 2 ** 20, live: live.length }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--expose-gc", "--input-type=module", "-e", script]);
+    return JSON.parse(stdout) as { trims: number; peakMb: number };
+  }
+
+  it("keeps the old generation near the live set once the first burst was trimmed", async () => {
+    const [tight, v8Policy] = await Promise.all([peakHeapAfterFirstTrim(25), peakHeapAfterFirstTrim(0)]);
+    expect(tight.trims).toBe(1);
+    expect(v8Policy.trims).toBe(1);
+    expect(tight.peakMb).toBeLessThan(v8Policy.peakMb * 0.8);
+  }, 60_000);
+});
