@@ -83,6 +83,7 @@ export function benchCli(): BenchRow[] {
 }
 
 if (import.meta.main) {
-  const { table } = await import("./lib.ts");
+  const { stopPeersOnInterrupt, table } = await import("./lib.ts");
+  stopPeersOnInterrupt();
   console.log(table(benchCli()));
 }

@@ -300,6 +300,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const p1 = procStats(proc.pid);
       const reads = auditReads(env.bao.auditFile, a0, a1, `secret/data/${prefix}/`);
       const rss = { median: median(rssSamples), min: Math.min(...rssSamples), max: Math.max(...rssSamples), end: p1.rss / 2 ** 20 };
+      console.error(`  steady ${c.label}: RSS every 5 s (MB): ${rssSamples.filter((_, i) => i % 5 === 0).map((x) => x.toFixed(0)).join(" ")}`);
       if (c.kind === "kseal") console.error(`  steady ${c.label}: RSS median ${rss.median.toFixed(0)} MB (${rss.min.toFixed(0)}–${rss.max.toFixed(0)}); at the end ${(p1.rss / 2 ** 20).toFixed(0)} MB (anonymous ${(p1.rssAnon / 2 ** 20).toFixed(0)}, file-backed ${(p1.rssFile / 2 ** 20).toFixed(0)}), ${await ksealHeap(proc.logFile)}`);
 
       // Rotation: new values for keys 0..k-1; ES 0..k-1 are the measured ones.
@@ -434,7 +435,8 @@ export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {})
 }
 
 if (import.meta.main) {
-  const { table } = await import("./lib.ts");
+  const { stopPeersOnInterrupt, table } = await import("./lib.ts");
+  stopPeersOnInterrupt();
   const { unsealCount } = await import("./unseal.ts");
   const args = process.argv.slice(2);
   const coldOnly = args.includes("--cold-only");

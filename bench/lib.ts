@@ -4,14 +4,29 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { waitFor } from "../test/peers/process.ts";
+import { signalAllStarted, waitFor } from "../test/peers/process.ts";
 import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 /** Node 24 from the `node` devDependency when running through npm, else the current one. */
 export const NODE = process.execPath;
+
+/**
+ * Makes Ctrl-C (or SIGTERM) stop the peers this benchmark started before it exits: they run in
+ * process groups of their own, out of the terminal's reach. Called by every bench entry point.
+ */
+export function stopPeersOnInterrupt(): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const n = signalAllStarted("SIGTERM");
+    console.error(`bench: ${signal}: stopped ${String(n)} process group(s) it had started; its temporary directories stay in ${tmpdir()}`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}
 
 let built = false;
 

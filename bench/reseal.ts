@@ -163,6 +163,7 @@ export async function benchReseal(n: number): Promise<BenchRow[]> {
 }
 
 if (import.meta.main) {
-  const { table } = await import("./lib.ts");
+  const { stopPeersOnInterrupt, table } = await import("./lib.ts");
+  stopPeersOnInterrupt();
   console.log(table(await benchReseal(unsealCount(process.argv.slice(2)))));
 }

@@ -12,7 +12,7 @@ import { peerBin } from "../test/peers/process.ts";
 import { benchCli } from "./cli.ts";
 import { benchReseal } from "./reseal.ts";
 import { benchUnseal, unsealCount } from "./unseal.ts";
-import { ROOT, shippedForm, table, type BenchRow } from "./lib.ts";
+import { ROOT, shippedForm, stopPeersOnInterrupt, table, type BenchRow } from "./lib.ts";
 
 /** First line of `<bin> <args>`, or "unknown" (a version is informative, never required). */
 function version(bin: string, args: readonly string[]): string {
@@ -37,6 +37,7 @@ const SECTIONS: readonly Section[] = [
   { name: "externalsecrets", run: async (n) => (await import("./externalsecrets.ts")).benchExternalSecrets(n) },
 ];
 
+stopPeersOnInterrupt();
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
   options: { only: { type: "string" }, full: { type: "boolean" } },

@@ -169,6 +169,7 @@ export function unsealCount(argv: readonly string[]): number {
 }
 
 if (import.meta.main) {
-  const { table } = await import("./lib.ts");
+  const { stopPeersOnInterrupt, table } = await import("./lib.ts");
+  stopPeersOnInterrupt();
   console.log(table(await benchUnseal(unsealCount(process.argv.slice(2)))));
 }

@@ -110,6 +110,27 @@ export async function killGroup(pid: number, graceMs = 5000): Promise<void> {
   }
 }
 
+/** Process groups started by {@link startProcess} that have not exited (daemons excluded). */
+const running = new Set<number>();
+
+/**
+ * Signals every process group started here that is still running. For an interrupted run (Ctrl-C
+ * on a benchmark): the peers run in their own process groups, so the terminal's SIGINT does not
+ * reach them and they would outlive it.
+ */
+export function signalAllStarted(signal: NodeJS.Signals = "SIGTERM"): number {
+  let signalled = 0;
+  for (const pid of running) {
+    try {
+      process.kill(-pid, signal);
+      signalled++;
+    } catch {
+      // already gone
+    }
+  }
+  return signalled;
+}
+
 /** Starts a peer and waits until `ready()`; on failure the error carries the peer's log tail. */
 export async function startProcess(opts: StartOptions): Promise<PeerProcess> {
   mkdirSync(opts.logDir, { recursive: true });
@@ -125,14 +146,17 @@ export async function startProcess(opts: StartOptions): Promise<PeerProcess> {
   if (opts.daemon === true) child.unref();
   const pid = child.pid;
   if (pid === undefined) throw new Error(`peer ${opts.name}: could not start ${opts.command}`);
+  if (opts.daemon !== true) running.add(pid);
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.on("exit", (code) => {
       exitCode = code;
+      running.delete(pid);
       resolve(code);
     });
     child.on("error", () => {
       exitCode = -1;
+      running.delete(pid);
       resolve(-1);
     });
   });
