@@ -2,12 +2,13 @@
  * Shared helpers for the benchmarks: timing child processes (hyperfine-style: N runs, median wall
  * time), and a row type the runner turns into the RESULTS.md table. Not tests: nothing here asserts.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { signalAllStarted, waitFor } from "../test/peers/process.ts";
+import { buildDist } from "../test/support/processes.ts";
 import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -39,7 +40,7 @@ let built = false;
 export function shippedForm(): "dist" | "source" {
   if (process.env.KSEAL_BENCH_SOURCE === "1") return "source";
   if (!built) {
-    execFileSync(NODE, [resolve(ROOT, "node_modules/typescript/bin/tsc"), "-p", resolve(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    buildDist();
     built = true;
   }
   return "dist";

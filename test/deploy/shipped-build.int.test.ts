@@ -2,19 +2,17 @@
 // this builds it as the Dockerfile's build stage does and runs it against the real API server — a
 // SealedSecret sealed by the real kubeseal opens (the unseal worker thread loads its .js module) and
 // an ExternalSecret syncs from a store (the provider module is imported lazily, by its .js name).
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { servedCertificate } from "../operator/served.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
-import { BUILT_OPERATOR_MAIN } from "../support/processes.ts";
+import { BUILT_OPERATOR_MAIN, buildDist } from "../support/processes.ts";
 
-const root = resolve(import.meta.dirname, "..", "..");
 const kube = testKube();
 const ES = { group: "external-secrets.io", version: "v1" } as const;
 let ns: { name: string; remove: () => Promise<void> };
@@ -26,7 +24,7 @@ async function secretText(name: string): Promise<Record<string, string> | undefi
 }
 
 beforeAll(async () => {
-  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { cwd: root, stdio: "pipe" });
+  buildDist();
   ns = await createNamespace(kube, import.meta.filename);
   await applyProjectCrds(kube, "bitnami.com_sealedsecrets.yaml", "external-secrets.io_secretstores.yaml",
     "external-secrets.io_clustersecretstores.yaml", "external-secrets.io_externalsecrets.yaml");

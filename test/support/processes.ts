@@ -2,6 +2,7 @@
  * How the tests, the benchmarks and the demo launch kseal-operator and the Bitnami sealed-secrets
  * controller. No vitest here, so bench/ and scripts/ can import it.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
@@ -9,8 +10,15 @@ import { peerBin } from "../peers/process.ts";
 import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
 
 const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
 /** The entry point the image ships (tsc output of src/operator/main.ts, `npm run build`). */
-export const BUILT_OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "dist/src/operator/main.js");
+export const BUILT_OPERATOR_MAIN = resolve(ROOT, "dist/src/operator/main.js");
+
+/** Compiles src/ and cli/ into dist/ as `npm run build` and the Dockerfile's build stage do. */
+export function buildDist(): void {
+  execFileSync(process.execPath, [resolve(ROOT, "node_modules/typescript/bin/tsc"), "-p", resolve(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+}
 
 /**
  * kseal-operator's arguments for `process.execPath`: the Node flags it ships with, then
