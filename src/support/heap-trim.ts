@@ -109,8 +109,9 @@ export interface StartHeapTrimmerOptions extends HeapTrimOptions {
    * Default 25. V8's policy lets a heap that collects quickly grow to several times its live set
    * before the next full collection: right for a burst, where fewer collections mean a faster cold
    * sync, but between a large fleet's refresh bursts it held ~160 MB of heap for ~80 MB live (10,000
-   * ExternalSecrets). The first trim marks the end of the first burst, so the cold sync keeps V8's
-   * policy and the steady state that follows runs with the tighter one (ADR 0007).
+   * ExternalSecrets). Set at the first trim, not at start: a process whose memory never grows
+   * enough to be trimmed keeps V8's policy, and a cold sync runs with it until the loop first has
+   * room (at 10,000, partway through; ADR 0007's amendment has the measurements).
    */
   readonly steadyHeapGrowthPercent?: number;
 }
