@@ -2,7 +2,7 @@
  * The Node.js/V8 flags kseal-operator is started with (the image's ENTRYPOINT, the test harness and
  * the benchmarks all start it this way; test/deploy/dockerfile.test.ts keeps the Dockerfile in step).
  *
- * `--expose-gc` and nothing else. An operator's work comes in bursts (a cold sync, a refresh grid
+ * `--expose-gc`: an operator's work comes in bursts (a cold sync, a refresh grid
  * instant) between idle stretches, and V8's throughput defaults keep the heap a burst grew: at
  * 10,000 ExternalSecrets the process held 517 MB long after its cold sync for ~100 MB of live
  * objects. `--expose-gc` lets the heap trimmer (src/support/heap-trim.ts, ADR 0007) run one
@@ -11,10 +11,19 @@
  * trim also tightens V8's heap growth for the steady state that follows (`--heap-growing-percent`
  * set at run time, not here: given at start it slowed the cold sync; ADR 0007's amendment).
  *
- * Smaller generations were measured instead (bench/externalsecrets.ts, 2 cores, ADR 0006):
+ * `--max-semi-space-size=4` (MB; V8 grows each of the young generation's two semi-spaces up to
+ * 16 MB by default, or more on large heaps): between trims the young generation was most of what
+ * V8 took back, and each refresh burst of a large fleet pushed resident memory up by 150+ MB. At
+ * 10,000 ExternalSecrets (one kseal-only steady run, ADR 0007's amendment) it took the steady
+ * window's median RSS from 216 to 203 MB, its peak from 377 to 222 MB and the process's high-water
+ * mark from 346+ to 224 MB, with steady CPU 12.0 s a minute (12.9 without) and the steady fleet's
+ * cold sync in 63.7 s (71.4 without). Unlike the trimmer's growth setting it cannot be set at run
+ * time: V8 sizes the young generation when it sets up the heap.
+ *
+ * Smaller still was measured before (bench/externalsecrets.ts, 2 cores, ADR 0006):
  * `--max-semi-space-size=1 --optimize-for-size` took steady RSS at 10,000 from 517 to 200 MB, but
  * the cold sync took 87 s instead of 74 s, steady CPU rose from 15 to 23 CPU s a minute, and a
  * rotation reached its Secret in 36 s instead of 18 s at the median: collection during the bursts
  * crowded them out. The trimmer never collects while the loop is saturated.
  */
-export const OPERATOR_NODE_FLAGS: readonly string[] = ["--expose-gc"];
+export const OPERATOR_NODE_FLAGS: readonly string[] = ["--expose-gc", "--max-semi-space-size=4"];
