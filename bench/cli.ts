@@ -13,13 +13,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { peerBin } from "../test/peers/process.ts";
-import { NODE, ROOT, shippedForm, timeCommand, type BenchRow } from "./lib.ts";
+import { NODE, ROOT, prepareShipped, shippedEntry, shippedForm, timeCommand, type BenchRow } from "./lib.ts";
 
 /** How to run the kseal CLI as measured: `node dist/cli/kseal/main.js`, or the sources (see {@link shippedForm}). */
 export function ksealCommand(): { command: string; args: string[]; form: string } {
-  return shippedForm() === "source"
-    ? { command: NODE, args: [join(ROOT, "cli/kseal/main.ts")], form: "run from the .ts sources" }
-    : { command: NODE, args: [join(ROOT, "dist/cli/kseal/main.js")], form: "the built dist/ bin" };
+  return {
+    command: NODE,
+    args: [shippedEntry(join(ROOT, "cli/kseal/main.ts"), join(ROOT, "dist/cli/kseal/main.js"))],
+    form: shippedForm() === "source" ? "run from the .ts sources" : "the built dist/ bin",
+  };
 }
 
 /** A deterministic ~1 MiB YAML document: nested maps of short strings, no real secrets. */
@@ -74,6 +76,7 @@ export function benchSopsDecrypt(dir: string, runs = 5): BenchRow {
 }
 
 export function benchCli(): BenchRow[] {
+  prepareShipped();
   const dir = mkdtempSync(join(tmpdir(), "kseal-bench-cli-"));
   try {
     return [benchSeal(dir), benchSopsDecrypt(dir)];

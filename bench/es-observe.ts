@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { sleep } from "../test/peers/process.ts";
+import { parseSamples, samplesOf, sumOf } from "../test/support/prometheus.ts";
 import { SECRETS, isGone, type KubeHttp, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 
 export const EXTERNAL_SECRETS: ResourceType = {
@@ -114,18 +115,13 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLL
  */
 export async function apiWrites(http: KubeHttp, allVerbs = false): Promise<WriteCounts> {
   const res = await http.request("GET", "/metrics", { accept: "text/plain" });
-  const text = await res.text();
   const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("apiserver_request_total{")) continue;
-    const close = line.lastIndexOf("}");
-    const labels = new Map<string, string>();
-    for (const m of line.slice(line.indexOf("{") + 1, close).matchAll(/(\w+)="([^"]*)"/g)) labels.set(m[1] ?? "", m[2] ?? "");
-    const verb = labels.get("verb") ?? "";
+  for (const { labels, value } of samplesOf(parseSamples(await res.text()), "apiserver_request_total")) {
+    const verb = labels.verb ?? "";
     if (!allVerbs && !MUTATING.has(verb)) continue;
-    const sub = labels.get("subresource") ?? "";
-    const key = `${allVerbs ? `${verb} ` : ""}${labels.get("resource") ?? ""}${sub === "" ? "" : `/${sub}`}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(close + 1).trim()));
+    const sub = labels.subresource ?? "";
+    const key = `${allVerbs ? `${verb} ` : ""}${labels.resource ?? ""}${sub === "" ? "" : `/${sub}`}`;
+    out.set(key, (out.get(key) ?? 0) + value);
   }
   return out;
 }
@@ -202,7 +198,7 @@ export async function untilReadLull(auditFile: string, pathPrefix: string, quiet
   let offset = fileSize(auditFile);
   let lastRead = performance.now();
   while (performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const size = fileSize(auditFile);
     if (auditReads(auditFile, offset, size, pathPrefix) > 0) lastRead = performance.now();
     offset = size;
@@ -227,8 +223,7 @@ export async function ksealHeap(logFile: string): Promise<string> {
   const first = readFileSync(logFile, "utf8").split("\n").findLast((l) => l.includes("kseal-operator running"));
   const port = first === undefined ? undefined : (JSON.parse(first) as { metricsPort?: number }).metricsPort;
   if (port === undefined) return "heap n/a";
-  const text = await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text();
-  const metric = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split("\n").find((l) => l.startsWith(`${name} `)) ?? "")?.[2] ?? Number.NaN);
-  const mb = (name: string): string => (metric(name) / 2 ** 20).toFixed(0);
-  return `heap used ${mb("nodejs_heap_size_used_bytes")} MB of ${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB, ${String(metric("kseal_heap_trims_total"))} heap trims`;
+  const samples = parseSamples(await (await fetch(`http://127.0.0.1:${String(port)}/metrics`)).text());
+  const mb = (name: string): string => (sumOf(samples, name) / 2 ** 20).toFixed(0);
+  return `heap used ${mb("nodejs_heap_size_used_bytes")} MB of ${mb("nodejs_heap_size_total_bytes")} MB, external ${mb("nodejs_external_memory_bytes")} MB, ${String(sumOf(samples, "kseal_heap_trims_total"))} heap trims`;
 }

@@ -10,8 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import type { KubePeer } from "../test/peers/kube.ts";
 import { freePort, peerBin, peersDir, startProcess, type PeerProcess } from "../test/peers/process.ts";
-import { BUILT_OPERATOR_MAIN, operatorArgs } from "../test/support/processes.ts";
-import { NODE, ROOT, shippedForm } from "./lib.ts";
+import { NODE, ROOT, benchOperatorArgs, benchOperatorEnv } from "./lib.ts";
 
 export interface AuditedBao {
   readonly addr: string;
@@ -116,28 +115,13 @@ export async function startEso(kube: KubePeer, bin: string, namespace: string, e
   });
 }
 
-/**
- * kseal-operator's arguments in the benchmarks: as it ships (dist/src/operator/main.js, see
- * {@link shippedForm}) with the shipped Node flags. An experiment knob:
- * KSEAL_BENCH_OPERATOR_NODE_FLAGS (space-separated) goes after the shipped Node flags and before the
- * entry point, so a flag given there overrides the shipped one (V8 takes the last).
- */
-export function benchOperatorArgs(opts: { kubeconfig: string | undefined; namespace: string; apiPort?: number }, extraArgs: readonly string[]): string[] {
-  const args = operatorArgs({ ...opts, ...(shippedForm() === "dist" ? { main: BUILT_OPERATOR_MAIN } : {}) }, extraArgs);
-  const extra = (process.env.KSEAL_BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
-  const main = args.findIndex((a) => !a.startsWith("--"));
-  return [...args.slice(0, main), ...extra, ...args.slice(main)];
-}
-
-/** kseal-operator scoped to `namespace`. */
-
+/** kseal-operator scoped to `namespace`, as the benchmarks run it ({@link benchOperatorArgs}). */
 export async function startKseal(kube: KubePeer, namespace: string, extraArgs: readonly string[], logDir: string): Promise<PeerProcess> {
   return startProcess({
     name: "kseal-operator",
     command: NODE,
     args: benchOperatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--no-enable-leader-election", ...extraArgs]),
-    // And environment variables for it (`K=V K2=V2`), e.g. allocator settings.
-    env: Object.fromEntries((process.env.KSEAL_BENCH_OPERATOR_ENV ?? "").split(" ").filter((kv) => kv.includes("=")).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
+    env: benchOperatorEnv(),
     logDir,
     ready: () => Promise.resolve(true),
   });

@@ -29,7 +29,7 @@ import { sleep, type PeerProcess } from "../test/peers/process.ts";
 import { baoApi } from "../test/peers/openbao.ts";
 import { DEPLOYMENTS, KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../src/kube/client.ts";
 import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
-import { NAMESPACES, applyCrdFiles, fmt, median, pool, type BenchRow } from "./lib.ts";
+import { NAMESPACES, applyCrdFiles, fmt, median, pool, prepareShipped, type BenchRow } from "./lib.ts";
 import {
   EXTERNAL_SECRETS, FleetView, apiWrites, auditReads, countsBetween, ksealHeap, fileSize, percentile, procStats, untilReadLull, watchLoop, writesBetween,
 } from "./es-observe.ts";
@@ -301,7 +301,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const reads = auditReads(env.bao.auditFile, a0, a1, `secret/data/${prefix}/`);
       const rss = { median: median(rssSamples), min: Math.min(...rssSamples), max: Math.max(...rssSamples), end: p1.rss / 2 ** 20 };
       console.error(`  steady ${c.label}: RSS every 5 s (MB): ${rssSamples.filter((_, i) => i % 5 === 0).map((x) => x.toFixed(0)).join(" ")}`);
-      if (c.kind === "kseal") console.error(`  steady ${c.label}: RSS median ${rss.median.toFixed(0)} MB (${rss.min.toFixed(0)}–${rss.max.toFixed(0)}); at the end ${(p1.rss / 2 ** 20).toFixed(0)} MB (anonymous ${(p1.rssAnon / 2 ** 20).toFixed(0)}, file-backed ${(p1.rssFile / 2 ** 20).toFixed(0)}), ${await ksealHeap(proc.logFile)}`);
+      if (c.kind === "kseal") console.error(`  steady ${c.label}: RSS median ${rss.median.toFixed(0)} MB (${rss.min.toFixed(0)}–${rss.max.toFixed(0)}); at the end ${rss.end.toFixed(0)} MB (anonymous ${(p1.rssAnon / 2 ** 20).toFixed(0)}, file-backed ${(p1.rssFile / 2 ** 20).toFixed(0)}), ${await ksealHeap(proc.logFile)}`);
 
       // Rotation: new values for keys 0..k-1; ES 0..k-1 are the measured ones.
       const rotation = new Map<string, number>();
@@ -357,6 +357,7 @@ const pct = (xs: readonly number[], p: number): number => xs.length === 0 ? Numb
 
 /** Runs all ExternalSecret sections for a fleet of N and returns their rows. */
 export async function benchExternalSecrets(n: number, opts: EsBenchOptions = {}): Promise<BenchRow[]> {
+  prepareShipped();
   let esoPeer: { bin: string; crds: string[] } | undefined;
   const eso = (): { bin: string; crds: string[] } => esoPeer ??= ensureEso();
   if (opts.withoutEso !== true) eso();

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { signalAllStarted, waitFor } from "../test/peers/process.ts";
-import { buildDist } from "../test/support/processes.ts";
+import { BUILT_OPERATOR_MAIN, OPERATOR_MAIN, buildDist, operatorArgs } from "../test/support/processes.ts";
 import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -32,18 +32,51 @@ export function stopPeersOnInterrupt(): void {
 let built = false;
 
 /**
- * Whether to measure kseal as it ships — the tsc output in dist/ (the package's bins, the image's
- * entry point), built here once per bench process — or, with `KSEAL_BENCH_SOURCE=1`, the .ts sources.
- * Type stripping is not free: every module is stripped on load (~0.4 s of CPU per CLI start) and the
- * stripper (a WebAssembly module) and the stripped sources stay in the operator's memory (~24 MB).
+ * Whether kseal is measured as it ships — the tsc output in dist/ (the package's bins, the image's
+ * entry point) — or, with `KSEAL_BENCH_SOURCE=1`, from the .ts sources. Type stripping is not free:
+ * every module is stripped on load (~0.4 s of CPU per CLI start) and the stripper (a WebAssembly
+ * module) and the stripped sources stay in the operator's memory (~24 MB).
  */
 export function shippedForm(): "dist" | "source" {
-  if (process.env.KSEAL_BENCH_SOURCE === "1") return "source";
-  if (!built) {
+  return process.env.KSEAL_BENCH_SOURCE === "1" ? "source" : "dist";
+}
+
+/**
+ * Compiles dist/ once per bench process (for the dist form). Every section calls it before it
+ * starts a clock: built lazily by the first kseal start instead, the ~8 s of tsc landed inside the
+ * first timed cold sync.
+ */
+export function prepareShipped(): void {
+  if (shippedForm() === "dist" && !built) {
     buildDist();
     built = true;
   }
-  return "dist";
+}
+
+/** The path of a kseal entry point in the measured form; refuses a dist/ that was not prepared. */
+export function shippedEntry(source: string, dist: string): string {
+  if (shippedForm() === "source") return source;
+  if (!built) throw new Error("bench: prepareShipped() must run before kseal is started (outside any timed section)");
+  return dist;
+}
+
+/**
+ * kseal-operator's arguments in the benchmarks: as it ships (see {@link shippedForm}) with the
+ * shipped Node flags. An experiment knob: KSEAL_BENCH_OPERATOR_NODE_FLAGS (space-separated) goes
+ * after the shipped Node flags and before the entry point, so a flag given there overrides the
+ * shipped one (V8 takes the last).
+ */
+export function benchOperatorArgs(opts: { kubeconfig: string | undefined; namespace: string; apiPort?: number }, extraArgs: readonly string[]): string[] {
+  const args = operatorArgs({ ...opts, main: shippedEntry(OPERATOR_MAIN, BUILT_OPERATOR_MAIN) }, extraArgs);
+  const extra = (process.env.KSEAL_BENCH_OPERATOR_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  const main = args.findIndex((a) => !a.startsWith("--"));
+  return [...args.slice(0, main), ...extra, ...args.slice(main)];
+}
+
+/** The other experiment knob: KSEAL_BENCH_OPERATOR_ENV (`K=V K2=V2`), environment variables for kseal-operator alone, e.g. allocator settings. */
+export function benchOperatorEnv(): Record<string, string> {
+  const pairs = (process.env.KSEAL_BENCH_OPERATOR_ENV ?? "").split(" ").filter((kv) => kv.includes("="));
+  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }
 
 /** One line of the results table: kseal's figure, the peer's figure, and their ratio. */

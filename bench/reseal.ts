@@ -36,8 +36,7 @@ import {
   type SealedSecret,
 } from "../src/sealing/index.ts";
 import { ksealCommand } from "./cli.ts";
-import { benchOperatorArgs } from "./es-peers.ts";
-import { NAMESPACES, NODE, type BenchRow } from "./lib.ts";
+import { NAMESPACES, NODE, benchOperatorArgs, benchOperatorEnv, prepareShipped, type BenchRow } from "./lib.ts";
 import { applyCrd, benchSealedSecret, unsealCount } from "./unseal.ts";
 
 const NAMESPACE = "bench-reseal";
@@ -78,6 +77,7 @@ function checkResealed(dir: string, privateKeyPem: string, sampleEvery: number, 
 }
 
 export async function benchReseal(n: number): Promise<BenchRow[]> {
+  prepareShipped();
   const workDir = mkdtempSync(join(tmpdir(), "kseal-bench-reseal-"));
   const logDir = join(workDir, "logs");
   mkdirSync(logDir, { recursive: true });
@@ -123,6 +123,7 @@ export async function benchReseal(n: number): Promise<BenchRow[]> {
       name: "kseal-operator-reseal",
       command: NODE,
       args: benchOperatorArgs({ kubeconfig: kube.kubeconfig, namespace: NAMESPACE, apiPort }, ["--controllers=sealedsecret"]),
+      env: benchOperatorEnv(),
       logDir,
       ready: async () => {
         try {

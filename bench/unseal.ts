@@ -25,8 +25,7 @@ import { KubeHttp, SECRETS, type KubeObject, type ResourceType } from "../src/ku
 import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import { generateSealingKey, keySecret, parseSealingCertificate, sealSecret, type SealedSecret } from "../src/sealing/index.ts";
 import { procStats } from "./es-observe.ts";
-import { benchOperatorArgs } from "./es-peers.ts";
-import { NAMESPACES, NODE, ROOT, applyCrdFiles, pool, type BenchRow } from "./lib.ts";
+import { NAMESPACES, NODE, ROOT, applyCrdFiles, benchOperatorArgs, benchOperatorEnv, pool, prepareShipped, type BenchRow } from "./lib.ts";
 
 const SEALED_SECRETS: ResourceType = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets", kind: "SealedSecret", namespaced: true };
 
@@ -98,6 +97,7 @@ async function runKseal(kube: KubePeer, http: KubeHttp, namespace: string, n: nu
     name: "kseal-operator",
     command: NODE,
     args: benchOperatorArgs({ kubeconfig: kube.kubeconfig, namespace }, ["--controllers=sealedsecret"]),
+    env: benchOperatorEnv(),
     logDir,
     ready: () => Promise.resolve(true),
   });
@@ -125,6 +125,7 @@ async function runBitnami(kube: KubePeer, http: KubeHttp, namespace: string, n: 
 
 /** Starts a private control plane, runs both controllers on N SealedSecrets each, stops it. */
 export async function benchUnseal(n: number): Promise<BenchRow[]> {
+  prepareShipped();
   const workDir = mkdtempSync(join(tmpdir(), "kseal-bench-unseal-"));
   const logDir = join(workDir, "logs");
   mkdirSync(logDir, { recursive: true });

@@ -9,6 +9,7 @@ import { baoApi, putKubernetesRole, putPolicy } from "../../test/peers/openbao.t
 import { waitFor } from "../../test/peers/process.ts";
 import { createNamespace, testKube } from "../../test/support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../../test/support/operator.ts";
+import { parseSamples, sumOf } from "../../test/support/prometheus.ts";
 import { enableTokenReviewAuth } from "../../test/stores/bao-token-review.ts";
 import { secretText } from "../../test/operator/secrets.ts";
 
@@ -140,11 +141,10 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
     // planned "not due" and requeued for the remainder: reconciles that do nothing but cost CPU
     // (and, for Merge targets, a Secret GET). Counted at the operator's own metrics.
     const counts = async (): Promise<{ reconciles: number; syncs: number }> => {
-      const text = await (await fetch(`${op?.metricsUrl ?? ""}/metrics`)).text();
-      const sum = (re: RegExp): number => [...text.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+      const samples = parseSamples(await (await fetch(`${op?.metricsUrl ?? ""}/metrics`)).text());
       return {
-        reconciles: sum(/^controller_runtime_reconcile_total\{[^}]*controller="externalsecret"[^}]*\} (\d+)$/gm),
-        syncs: sum(/^externalsecret_sync_calls_total\{[^}]*name="db"[^}]*\} (\d+)$/gm),
+        reconciles: sumOf(samples, "controller_runtime_reconcile_total", { controller: "externalsecret" }),
+        syncs: sumOf(samples, "externalsecret_sync_calls_total", { name: "db" }),
       };
     };
     const before = await counts();

@@ -9,7 +9,8 @@ import { parse } from "yaml";
 import { peerBin } from "../peers/process.ts";
 import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
 
-const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
+/** The entry point the tests run: the .ts sources on Node 24. */
+export const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
 /** The entry point the image ships (tsc output of src/operator/main.ts, `npm run build`). */
