@@ -17,7 +17,7 @@
  * 10,000 ExternalSecrets (one kseal-only steady run, ADR 0007's amendment) it took the steady
  * window's median RSS from 216 to 203 MB, its peak from 377 to 222 MB and the process's high-water
  * mark from 346+ to 224 MB, with steady CPU 12.0 s a minute (12.9 without) and the steady fleet's
- * cold sync in 63.7 s (71.4 without). Unlike the trimmer's growth setting it cannot be set at run
+ * cold sync no slower (63.7 s against 71.4, both with the bench's build inside; ADR 0007). Unlike the trimmer's growth setting it cannot be set at run
  * time: V8 sizes the young generation when it sets up the heap.
  *
  * Smaller still was measured before (bench/externalsecrets.ts, 2 cores, ADR 0006):
