@@ -155,4 +155,27 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
     expect(syncs).toBeGreaterThanOrEqual(4); // 12 s of a 2 s interval, on a loaded machine
     expect(reconciles).toBeLessThanOrEqual(syncs + 2);
   });
+
+  it("a first sync happens once: the target Secret's own watch event does not sync it again", async () => {
+    // Moments after an ExternalSecret syncs, the watch event of the Secret it created queues it
+    // again, usually before its status write is back in the informer's copy; that reconcile must
+    // not read the store and PATCH the status a second time (refreshes.ts). Counted per object.
+    const names = Array.from({ length: 20 }, (_, i) => `fleet-${String(i)}`);
+    await Promise.all(names.map((name) => kube.custom.createNamespacedCustomObject({
+      ...es, plural: "externalsecrets", namespace: ns.name,
+      body: {
+        apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name },
+        spec: { refreshInterval: "1h", secretStoreRef: { name: "openbao", kind: "SecretStore" }, data: [{ secretKey: "user", remoteRef: { key: `${prefix}/db`, property: "user" } }] },
+      },
+    })));
+    const syncCalls = async (): Promise<number[]> => {
+      const samples = parseSamples(await (await fetch(`${op?.metricsUrl ?? ""}/metrics`)).text());
+      return names.map((name) => sumOf(samples, "externalsecret_sync_calls_total", { name }));
+    };
+    await waitFor("every fleet Secret", async () => (await Promise.all(names.map((n) => secretText(kube, ns.name, n)))).every((d) => d?.user === "app"), 60_000);
+    await waitFor("one sync each", async () => (await syncCalls()).every((n) => n >= 1), 30_000);
+    // Give the Secrets' and statuses' watch events time to come back and be reconciled.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await syncCalls()).toEqual(names.map(() => 1));
+  });
 });

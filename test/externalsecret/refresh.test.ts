@@ -1,7 +1,7 @@
 // When an ExternalSecret syncs and when it comes back, on an injected clock.
 import { describe, expect, it } from "vitest";
 import { nextDueAfterSync, nextOnGrid, planRefresh, refreshPhase, resourceVersionOf, type RefreshReason } from "../../src/operator/externalsecret/plan.ts";
-import { canSkipStatusWrite, RefreshMemory } from "../../src/operator/externalsecret/refreshes.ts";
+import { canSkipStatusWrite, RefreshMemory, type RememberedRefresh } from "../../src/operator/externalsecret/refreshes.ts";
 import { nextStatus, type SyncResult } from "../../src/operator/externalsecret/status.ts";
 import { makeEs } from "./fixtures.ts";
 
@@ -105,18 +105,27 @@ describe("planRefresh", () => {
 });
 
 describe("planRefresh with a refresh remembered in memory (no status write)", () => {
-  const rememberCases: { reason: string; es: ReturnType<typeof makeEs>; remembered: number | undefined; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
-    { reason: "a later remembered refresh postpones the next one (status alone: due at T0+1s)", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 16_000, now: T0 + 20_000, sync: false, why: "not-due", after: 11_000 },
-    { reason: "due again at the grid instant after the remembered refresh", es: synced({ refreshInterval: "15s" }, T0), remembered: T0 + 16_000, now: T0 + 31_000, sync: true, why: "interval-elapsed", after: 15_000 },
-    { reason: "an older remembered refresh never moves the schedule earlier", es: synced({ refreshInterval: "15s" }, T0 + 10_000), remembered: T0, now: T0 + 12_000, sync: false, why: "not-due", after: 4_000 },
-    { reason: "memory never stands in for a first sync of a Periodic ExternalSecret", es: makeEs({ refreshInterval: "15s" }), remembered: T0, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
-    { reason: "under CreatedOnce a remembered sync counts before the informer shows our status write (no second generation)", es: makeEs({ refreshPolicy: "CreatedOnce" }), remembered: T0, now: T0 + 1000, sync: false, why: "created-once" },
-    { reason: "under refreshInterval 0 a remembered sync counts too", es: makeEs({ refreshInterval: "0" }), remembered: T0, now: T0 + 1000, sync: false, why: "not-due" },
+  const fresh = makeEs({ refreshInterval: "15s" });
+  const relabelled = makeEs({ refreshInterval: "15s" }, { metadata: { labels: { team: "a" } } });
+  const edited = makeEs({ refreshInterval: "15s" }, { metadata: { generation: 2 }, status: { refreshTime: new Date(T0).toISOString(), syncedResourceVersion: resourceVersionOf(fresh) } });
+  const rememberCases: { reason: string; es: ReturnType<typeof makeEs>; remembered: RememberedRefresh | undefined; intact?: boolean; now: number; sync: boolean; why: RefreshReason; after?: number }[] = [
+    { reason: "a later remembered refresh postpones the next one (status alone: due at T0+1s)", es: synced({ refreshInterval: "15s" }, T0), remembered: { at: T0 + 16_000 }, now: T0 + 20_000, sync: false, why: "not-due", after: 11_000 },
+    { reason: "due again at the grid instant after the remembered refresh", es: synced({ refreshInterval: "15s" }, T0), remembered: { at: T0 + 16_000 }, now: T0 + 31_000, sync: true, why: "interval-elapsed", after: 15_000 },
+    { reason: "an older remembered refresh never moves the schedule earlier", es: synced({ refreshInterval: "15s" }, T0 + 10_000), remembered: { at: T0 }, now: T0 + 12_000, sync: false, why: "not-due", after: 4_000 },
+    { reason: "an instant alone never stands in for a first sync of a Periodic ExternalSecret", es: fresh, remembered: { at: T0 }, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
+    { reason: "our own first sync of this version, not yet in the informer's copy, is not repeated", es: fresh, remembered: { at: T0 + 1000, syncedVersion: resourceVersionOf(fresh) }, now: T0 + 2000, sync: false, why: "not-due", after: 14_000 },
+    { reason: "...and it falls due one interval after the remembered sync", es: fresh, remembered: { at: T0 + 1000, syncedVersion: resourceVersionOf(fresh) }, now: T0 + 16_000, sync: true, why: "interval-elapsed", after: 15_000 },
+    { reason: "a sync of another version (labels edited since) does not count", es: relabelled, remembered: { at: T0, syncedVersion: resourceVersionOf(fresh) }, now: T0 + 1000, sync: true, why: "never-synced", after: 15_000 },
+    { reason: "our own sync of an edit, while the copy still shows the previous version, is not repeated", es: edited, remembered: { at: T0 + 5_000, syncedVersion: resourceVersionOf(edited) }, now: T0 + 6_000, sync: false, why: "not-due", after: 10_000 },
+    { reason: "an edit synced under a previous version is synced", es: edited, remembered: { at: T0 + 5_000, syncedVersion: resourceVersionOf(fresh) }, now: T0 + 6_000, sync: true, why: "spec-changed", after: 10_000 },
+    { reason: "a drifted Secret is repaired even while our own write is unseen", es: fresh, intact: false, remembered: { at: T0 + 1000, syncedVersion: resourceVersionOf(fresh) }, now: T0 + 2000, sync: true, why: "secret-drifted", after: 14_000 },
+    { reason: "under CreatedOnce a remembered sync counts before the informer shows our status write (no second generation)", es: makeEs({ refreshPolicy: "CreatedOnce" }), remembered: { at: T0 }, now: T0 + 1000, sync: false, why: "created-once" },
+    { reason: "under refreshInterval 0 a remembered sync counts too", es: makeEs({ refreshInterval: "0" }), remembered: { at: T0 }, now: T0 + 1000, sync: false, why: "not-due" },
     { reason: "with nothing remembered, CreatedOnce without status is a first sync", es: makeEs({ refreshPolicy: "CreatedOnce" }), remembered: undefined, now: T0, sync: true, why: "never-synced" },
-    { reason: "a refreshSchedule counts from the remembered refresh too", es: synced({ refreshSchedule: "0 12 * * *" }, T0), remembered: T0 + 2 * H + 1, now: T0 + 3 * H, sync: false, why: "not-due", after: 23 * H },
+    { reason: "a refreshSchedule counts from the remembered refresh too", es: synced({ refreshSchedule: "0 12 * * *" }, T0), remembered: { at: T0 + 2 * H + 1 }, now: T0 + 3 * H, sync: false, why: "not-due", after: 23 * H },
   ];
-  it.each(rememberCases)("$reason", ({ es, remembered, now, sync, why, after }) => {
-    const d = planRefresh(es, true, now, remembered);
+  it.each(rememberCases)("$reason", ({ es, remembered, intact, now, sync, why, after }) => {
+    const d = planRefresh(es, intact ?? true, now, remembered);
     expect(d.sync).toBe(sync);
     expect(d.reason).toBe(why);
     expect(d.requeueAfterMs).toBe(after);
@@ -129,16 +138,38 @@ describe("RefreshMemory", () => {
   it("keys by uid and generation: an edit or a re-created object starts from its status", () => {
     const m = new RefreshMemory();
     m.record(es("u1", 1), T0);
-    expect(m.get(es("u1", 1))).toBe(T0);
-    expect(m.get(es("u1", 2))).toBeUndefined();
-    expect(m.get(es("u2", 1))).toBeUndefined();
+    expect(m.recall(es("u1", 1))?.at).toBe(T0);
+    expect(m.recall(es("u1", 2))?.at).toBeUndefined();
+    expect(m.recall(es("u2", 1))?.at).toBeUndefined();
+  });
+
+  it("recalls the version it synced until the object's status shows it, then forgets it", () => {
+    const m = new RefreshMemory();
+    const unsynced = es("u1", 1);
+    m.record(unsynced, T0);
+    const version = resourceVersionOf(unsynced);
+    expect(m.recall(unsynced)).toEqual({ at: T0, syncedVersion: version });
+    const caughtUp = makeEs({}, { metadata: { uid: "u1", generation: 1 }, status: { refreshTime: new Date(T0).toISOString(), syncedResourceVersion: version } });
+    expect(m.recall(caughtUp)).toEqual({ at: T0 });
+    // Forgotten: the status is the record again.
+    expect(m.recall(unsynced)).toEqual({ at: T0 });
+    // A refresh recorded from a copy that already shows the version leaves nothing unseen.
+    m.record(caughtUp, T0 + 5);
+    expect(m.recall(unsynced)).toEqual({ at: T0 + 5 });
+  });
+
+  it("recalls nothing for an object it never refreshed", () => {
+    const m = new RefreshMemory();
+    m.record(es("u1", 1), T0);
+    expect(m.recall(es("u1", 2))).toBeUndefined();
+    expect(m.recall(es("", 1))).toBeUndefined();
   });
 
   it("keeps the latest instant", () => {
     const m = new RefreshMemory();
     m.record(es("u1", 1), T0 + 5);
     m.record(es("u1", 1), T0);
-    expect(m.get(es("u1", 1))).toBe(T0 + 5);
+    expect(m.recall(es("u1", 1))?.at).toBe(T0 + 5);
   });
 
   it("remembers nothing for an object without uid", () => {
@@ -154,8 +185,8 @@ describe("RefreshMemory", () => {
     m.record(es("a", 1), T0 + 1);
     m.record(es("c", 1), T0);
     expect(m.size).toBe(2);
-    expect(m.get(es("b", 1))).toBeUndefined();
-    expect(m.get(es("a", 1))).toBe(T0 + 1);
+    expect(m.recall(es("b", 1))?.at).toBeUndefined();
+    expect(m.recall(es("a", 1))?.at).toBe(T0 + 1);
   });
 });
 

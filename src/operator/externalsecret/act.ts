@@ -318,7 +318,7 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
       seen = { kind: "observed", observed: current === undefined ? undefined : toObserved(current) };
     }
     const intact = seen.kind === "trusted" || secretIntact(es, seen.observed, key);
-    const decision = planRefresh(es, intact, deps.now(), deps.refreshes?.get(es));
+    const decision = planRefresh(es, intact, deps.now(), deps.refreshes?.recall(es));
     if (!decision.sync) {
       deps.metrics.reconcileDuration(namespace, name, (deps.now() - started) / 1000);
       return decision.requeueAfterMs === undefined ? ok() : ok(decision.requeueAfterMs);

@@ -12,6 +12,7 @@ import { rewriteMerge } from "./merge.ts";
 import { nextFire, prevFire } from "./schedule.ts";
 import type { ConversionStrategy, DecodingStrategy, ExternalSecret, NullBytePolicy, Rewrite, TemplateSpec } from "./types.ts";
 import type { DesiredSecret, ObservedSecret } from "../secrets/index.ts";
+import type { RememberedRefresh } from "./refreshes.ts";
 import { LABEL_MANAGED, LABEL_OWNER, ANNOTATION_DATA_HMAC, API_VERSION } from "./types.ts";
 
 export const PlanErrorCode = {
@@ -132,16 +133,25 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
  *   extension `refreshSchedule`, when the cron fired since the last refresh;
  * - `syncWindows` hold back the periodic/scheduled refreshes (not changes or repairs) outside an
  *   allow window or inside a deny window, and come back when the window opens.
- * `rememberedRefresh` is the last refresh kept in memory when its status write was skipped
- * (refreshes.ts); it only ever moves the last refresh later, and counts as a first sync only under
- * a fetch-once policy (the status write may not have reached the informer's copy yet).
+ * `remembered` is what this process keeps of the last refresh (refreshes.ts). Its instant only
+ * ever moves the last refresh later (a refresh that changed nothing skips its status write). Its
+ * `syncedVersion` — a sync of this very version written to status that the informer's copy does
+ * not show yet — stands in for the status; short of that, memory counts as a first sync only
+ * under a fetch-once policy.
  */
-export function planRefresh(es: ExternalSecret, intact: boolean, now: number, rememberedRefresh?: number): RefreshDecision {
+export function planRefresh(es: ExternalSecret, intact: boolean, now: number, remembered?: RememberedRefresh): RefreshDecision {
   const policy = es.spec.refreshPolicy ?? "Periodic";
+  const rememberedRefresh = remembered?.at;
+  const ownWriteUnseen = remembered?.syncedVersion !== undefined && remembered.syncedVersion === resourceVersionOf(es);
   const fromStatus = es.status.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
-  // A refresh that changed nothing is not written to status (refreshes.ts): the later of the two counts.
-  const last = Number.isNaN(fromStatus) || rememberedRefresh === undefined ? fromStatus : Math.max(fromStatus, rememberedRefresh);
-  const synced = es.status.syncedResourceVersion;
+  // A refresh that changed nothing is not written to status (refreshes.ts): the later of the two
+  // counts. A status that lags our own write counts not at all.
+  const last = ownWriteUnseen
+    ? remembered.at
+    : Number.isNaN(fromStatus) || rememberedRefresh === undefined
+      ? fromStatus
+      : Math.max(fromStatus, rememberedRefresh);
+  const synced = ownWriteUnseen ? remembered.syncedVersion : es.status.syncedResourceVersion;
   const periodic = policy === "Periodic";
   const later = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.max(0, at - now));
   const decide = (sync: boolean, reason: RefreshReason, at: number | undefined): RefreshDecision => {

@@ -5,13 +5,28 @@
  * max(status.refreshTime, remembered refresh); after a restart the memory is empty and the status
  * value is used, as before.
  *
+ * It also keeps the version (generation, labels, annotations) whose sync kseal wrote to status
+ * until the informer's copy shows it: the target Secret's own watch event re-queues an
+ * ExternalSecret moments after its sync, usually before the status write has come back through
+ * the watch, and the copy's empty (or older) `syncedResourceVersion` would make that reconcile
+ * sync again — a second store read and a second status PATCH for most objects of a cold sync.
+ *
  * Entries are keyed by uid and generation: an edited or re-created object never inherits the
- * refresh instant of its predecessor. The map is bounded (least recently recorded dropped first),
- * so deleted objects cannot make it grow without limit.
+ * refresh instant of its predecessor. The maps are bounded (least recently recorded dropped first),
+ * so deleted objects cannot make them grow without limit.
  */
 import { RecentMap } from "../../support/recent.ts";
+import { resourceVersionOf } from "./plan.ts";
 import { statusUnchanged } from "./status.ts";
 import type { ExternalSecret, ExternalSecretStatus } from "./types.ts";
+
+/** What the process remembers of an ExternalSecret's last refresh (planRefresh's input). */
+export interface RememberedRefresh {
+  /** The instant (ms since epoch) of the last refresh. */
+  readonly at: number;
+  /** The version synced and written to status that the object's status does not show yet. */
+  readonly syncedVersion?: string;
+}
 
 function keyOf(es: ExternalSecret): string | undefined {
   const uid = es.metadata.uid;
@@ -20,24 +35,45 @@ function keyOf(es: ExternalSecret): string | undefined {
 
 export class RefreshMemory {
   readonly #last: RecentMap<string, number>;
+  /** uid/generation → the version whose sync was written to status, until the status shows it. */
+  readonly #unseen: RecentMap<string, string>;
 
   /** @param max entries kept; the oldest recorded is dropped beyond it. */
   constructor(max = 200_000) {
     this.#last = new RecentMap(max);
+    this.#unseen = new RecentMap(max);
   }
 
-  /** The instant (ms since epoch) of the last refresh of this uid+generation, if remembered. */
-  get(es: ExternalSecret): number | undefined {
+  /**
+   * The last refresh of this uid+generation, and the version synced that `es.status` does not show
+   * yet. Once the status shows it, the version is forgotten (the status is the record again).
+   */
+  recall(es: ExternalSecret): RememberedRefresh | undefined {
     const k = keyOf(es);
-    return k === undefined ? undefined : this.#last.get(k);
+    if (k === undefined) return undefined;
+    const at = this.#last.get(k);
+    if (at === undefined) return undefined;
+    const version = this.#unseen.get(k);
+    if (version === undefined) return { at };
+    if (es.status.syncedResourceVersion === version) {
+      this.#unseen.delete(k);
+      return { at };
+    }
+    return { at, syncedVersion: version };
   }
 
-  /** Records a refresh of `es` at `at`; an older instant never replaces a newer one. */
+  /**
+   * Records a refresh of `es` at `at` whose status is written (or already current); an older
+   * instant never replaces a newer one.
+   */
   record(es: ExternalSecret, at: number): void {
     const k = keyOf(es);
     if (k === undefined) return;
     const prev = this.#last.get(k);
     this.#last.set(k, prev === undefined ? at : Math.max(prev, at));
+    const version = resourceVersionOf(es);
+    if (es.status.syncedResourceVersion === version) this.#unseen.delete(k);
+    else this.#unseen.set(k, version);
   }
 
   /** Entries held (for tests). */
