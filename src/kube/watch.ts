@@ -14,6 +14,7 @@
 import { KsealError } from "../errors.ts";
 import { exponentialBackoff, isAborted, sleep, systemClock, type Clock } from "./clock.ts";
 import { isGone, statusOf, type KubeHttp, type KubeObject, type ResourceType, type WatchEvent } from "./client.ts";
+import { compactForCache } from "./compact.ts";
 import { objectKey, type ObjectKey } from "./outcome.ts";
 
 /** What the informer needs from the API server; a port so unit tests can script failures. */
@@ -96,16 +97,6 @@ export function keyOf(obj: KubeObject): ObjectKey {
 }
 
 const rvOf = (obj: KubeObject): string | undefined => obj.metadata?.resourceVersion;
-
-/**
- * Drops `metadata.managedFields` before an object is cached, as controller-runtime's caches do:
- * the server-side-apply bookkeeping is often the largest part of an object's metadata, no
- * controller here reads it, and a cache of thousands of objects kept it all in memory.
- */
-function stripManagedFields<T extends KubeObject>(obj: T): T {
-  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
-  return obj;
-}
 
 /** A supervised watch of one resource type and a cache of its objects, keyed `namespace/name`. */
 export class Informer<T extends KubeObject = KubeObject> {
@@ -267,7 +258,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       case "ADDED":
       case "MODIFIED": {
-        stripManagedFields(event.object);
+        compactForCache(event.object);
         const key = keyOf(event.object);
         const old = this.#cache.get(key);
         this.#cache.set(key, event.object);
@@ -292,7 +283,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const initial = !this.#synced;
     const seen = new Set<ObjectKey>();
     for (const obj of items) {
-      stripManagedFields(obj);
+      compactForCache(obj);
       const key = keyOf(obj);
       seen.add(key);
       const old = this.#cache.get(key);
