@@ -292,7 +292,7 @@ async function steady(env: Env, c: Contestant, n: number): Promise<SteadyResult>
       const rssSamples: number[] = [];
       while (performance.now() - windowStart < WINDOW_MS) {
         rssSamples.push(procStats(proc.pid).rss / 2 ** 20);
-        await sleep(Math.min(1000, WINDOW_MS - (performance.now() - windowStart)));
+        await sleep(Math.max(0, Math.min(1000, WINDOW_MS - (performance.now() - windowStart))));
       }
       const windowS = (performance.now() - windowStart) / 1000;
       const w1 = await apiWrites(http);
