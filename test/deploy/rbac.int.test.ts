@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
-import { createNamespace, testKube } from "../support/kube.ts";
+import { applyCrd, createNamespace, testKube } from "../support/kube.ts";
+import { ISINDIR_CRD } from "../support/isindir-crd.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
 import { chartRbac, kubectl, serviceAccountKubeconfig } from "./chart-rbac.ts";
 
@@ -28,6 +29,9 @@ async function secretKeys(name: string): Promise<string[] | undefined> {
 beforeAll(async () => {
   await applyProjectCrds(kube, "bitnami.com_sealedsecrets.yaml", "external-secrets.io_externalsecrets.yaml", "external-secrets.io_secretstores.yaml",
     "external-secrets.io_clustersecretstores.yaml", "external-secrets.io_clusterexternalsecrets.yaml", "kseal.dev_sopssecrets.yaml");
+  // isindir's CRD served, as in a cluster migrating from sops-secrets-operator: kseal then watches
+  // its SopsSecrets too, and the chart must allow it (it did not, and readiness never came).
+  await applyCrd(kube, ISINDIR_CRD);
   ns = await createNamespace(kube, "kseal-rbac");
   rbacYaml = chartRbac(ns.name);
   kubectl(["apply", "--server-side", "--field-manager=kseal-deploy-test", "-f", "-"], rbacYaml);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { applyCrd, createNamespace, testKube } from "../support/kube.ts";
+import { ISINDIR_CRD } from "../support/isindir-crd.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
 import { servedRecipient } from "./served.ts";
 
@@ -19,26 +20,10 @@ let ns: { name: string; remove: () => Promise<void> };
 let op: RunningOperatorProcess;
 const group = { group: "isindir.github.com", version: "v1alpha3", plural: "sopssecrets" };
 
-// A stand-in for isindir's CRD (not shipped by kseal): same group/version/kind, open schema.
-const isindirCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "sopssecrets.isindir.github.com" },
-  spec: {
-    group: "isindir.github.com",
-    names: { kind: "SopsSecret", plural: "sopssecrets", singular: "sopssecret", listKind: "SopsSecretList" },
-    scope: "Namespaced",
-    versions: [{
-      name: "v1alpha3", served: true, storage: true, subresources: { status: {} },
-      schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-    }],
-  },
-};
-
 beforeAll(async () => {
   ns = await createNamespace(kube, import.meta.filename);
   await applyProjectCrds(kube, "kseal.dev_sopssecrets.yaml");
-  await applyCrd(kube, isindirCrd);
+  await applyCrd(kube, ISINDIR_CRD);
   op = await startOperator({ namespace: ns.name, args: ["--controllers=sopssecret"] });
 });
 

@@ -82,6 +82,13 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - apiGroups: [kseal.dev]
   resources: [sopssecrets/status]
   verbs: [get, patch, update]
+# Migration from isindir/sops-secrets-operator: its SopsSecrets, whenever their CRD is served.
+- apiGroups: [isindir.github.com]
+  resources: [sopssecrets]
+  verbs: [get, list, watch]
+- apiGroups: [isindir.github.com]
+  resources: [sopssecrets/status]
+  verbs: [get, patch, update]
 {{- end }}
 {{- if .Values.controllers.rollout }}
 - apiGroups: [apps]
