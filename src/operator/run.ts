@@ -118,7 +118,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   };
 
   // Each controller's modules load only when it is enabled: sealing and SOPS (node-forge, age and
-  // their curves) cost an ExternalSecret-only operator ~6 MB resident and ~5 MB of heap otherwise.
+  // their curves) cost an ExternalSecret-only operator ~3.5 MB resident and ~3.5 MB of heap otherwise.
   if (on("sealedsecret")) {
     const { KeyRegistry, handleCert, handleRotate, handleVerify, RateLimiter, buildSecret } = await import("../sealing/index.ts");
     const { UnsealPool } = await import("../sealing/pool.ts");

@@ -137,7 +137,7 @@ describe("RefreshMemory", () => {
 
   it("keys by uid and generation: an edit or a re-created object starts from its status", () => {
     const m = new RefreshMemory();
-    m.record(es("u1", 1), T0);
+    m.record(es("u1", 1), T0, resourceVersionOf(es("u1", 1)));
     expect(m.recall(es("u1", 1))?.at).toBe(T0);
     expect(m.recall(es("u1", 2))?.at).toBeUndefined();
     expect(m.recall(es("u2", 1))?.at).toBeUndefined();
@@ -146,7 +146,7 @@ describe("RefreshMemory", () => {
   it("recalls the version it synced until the object's status shows it, then forgets it", () => {
     const m = new RefreshMemory();
     const unsynced = es("u1", 1);
-    m.record(unsynced, T0);
+    m.record(unsynced, T0, resourceVersionOf(unsynced));
     const version = resourceVersionOf(unsynced);
     expect(m.recall(unsynced)).toEqual({ at: T0, syncedVersion: version });
     const caughtUp = makeEs({}, { metadata: { uid: "u1", generation: 1 }, status: { refreshTime: new Date(T0).toISOString(), syncedResourceVersion: version } });
@@ -154,36 +154,36 @@ describe("RefreshMemory", () => {
     // Forgotten: the status is the record again.
     expect(m.recall(unsynced)).toEqual({ at: T0 });
     // A refresh recorded from a copy that already shows the version leaves nothing unseen.
-    m.record(caughtUp, T0 + 5);
+    m.record(caughtUp, T0 + 5, resourceVersionOf(caughtUp));
     expect(m.recall(unsynced)).toEqual({ at: T0 + 5 });
   });
 
   it("recalls nothing for an object it never refreshed", () => {
     const m = new RefreshMemory();
-    m.record(es("u1", 1), T0);
+    m.record(es("u1", 1), T0, resourceVersionOf(es("u1", 1)));
     expect(m.recall(es("u1", 2))).toBeUndefined();
     expect(m.recall(es("", 1))).toBeUndefined();
   });
 
   it("keeps the latest instant", () => {
     const m = new RefreshMemory();
-    m.record(es("u1", 1), T0 + 5);
-    m.record(es("u1", 1), T0);
+    m.record(es("u1", 1), T0 + 5, resourceVersionOf(es("u1", 1)));
+    m.record(es("u1", 1), T0, resourceVersionOf(es("u1", 1)));
     expect(m.recall(es("u1", 1))?.at).toBe(T0 + 5);
   });
 
   it("remembers nothing for an object without uid", () => {
     const m = new RefreshMemory();
-    m.record(es("", 1), T0);
+    m.record(es("", 1), T0, resourceVersionOf(es("", 1)));
     expect(m.size).toBe(0);
   });
 
   it("is bounded, dropping the least recently recorded", () => {
     const m = new RefreshMemory(2);
-    m.record(es("a", 1), T0);
-    m.record(es("b", 1), T0);
-    m.record(es("a", 1), T0 + 1);
-    m.record(es("c", 1), T0);
+    m.record(es("a", 1), T0, resourceVersionOf(es("a", 1)));
+    m.record(es("b", 1), T0, resourceVersionOf(es("b", 1)));
+    m.record(es("a", 1), T0 + 1, resourceVersionOf(es("a", 1)));
+    m.record(es("c", 1), T0, resourceVersionOf(es("c", 1)));
     expect(m.size).toBe(2);
     expect(m.recall(es("b", 1))?.at).toBeUndefined();
     expect(m.recall(es("a", 1))?.at).toBe(T0 + 1);

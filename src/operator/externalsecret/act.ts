@@ -297,7 +297,7 @@ export async function reconcileExternalSecret(raw: unknown, deps: EsDeps): Promi
     const now = deps.now();
     const status = nextStatus(es, result, now);
     if (deps.refreshes === undefined || !canSkipStatusWrite(es.status, status, secretWritten)) await deps.status.write(namespace, name, status);
-    if (result.kind === "synced") deps.refreshes?.record(es, now);
+    if (result.kind === "synced") deps.refreshes?.record(es, now, result.syncedResourceVersion);
     deps.metrics.syncCall(namespace, name, result.kind === "failed");
     deps.metrics.readyStatus(namespace, name, result.kind === "failed" ? "False" : "True");
     deps.metrics.reconcileDuration(namespace, name, (now - started) / 1000);

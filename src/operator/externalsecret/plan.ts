@@ -142,7 +142,8 @@ function windowState(es: ExternalSecret, now: number): { open: boolean; changeAt
 export function planRefresh(es: ExternalSecret, intact: boolean, now: number, remembered?: RememberedRefresh): RefreshDecision {
   const policy = es.spec.refreshPolicy ?? "Periodic";
   const rememberedRefresh = remembered?.at;
-  const ownWriteUnseen = remembered?.syncedVersion !== undefined && remembered.syncedVersion === resourceVersionOf(es);
+  const version = resourceVersionOf(es);
+  const ownWriteUnseen = remembered?.syncedVersion !== undefined && remembered.syncedVersion === version;
   const fromStatus = es.status.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
   // A refresh that changed nothing is not written to status (refreshes.ts): the later of the two
   // counts. A status that lags our own write counts not at all.
@@ -164,7 +165,7 @@ export function planRefresh(es: ExternalSecret, intact: boolean, now: number, re
   // Under a fetch-once policy, a sync remembered for this uid+generation counts even before the
   // informer's copy shows our own status write: refetching then would rotate generator values.
   if (!statusSynced && !(fetchOnce && rememberedRefresh !== undefined)) return decide(true, "never-synced", nextDueAfterSync(es, now));
-  if (synced !== resourceVersionOf(es) && !fetchOnce) return decide(true, "spec-changed", nextDueAfterSync(es, now));
+  if (synced !== version && !fetchOnce) return decide(true, "spec-changed", nextDueAfterSync(es, now));
   const repairable = es.spec.target.creationPolicy !== "None" && es.spec.target.creationPolicy !== "Orphan";
   if (!intact && repairable) return decide(true, "secret-drifted", nextDueAfterSync(es, now));
   if (policy === "CreatedOnce") return decide(false, "created-once", undefined);

@@ -16,7 +16,6 @@
  * so deleted objects cannot make them grow without limit.
  */
 import { RecentMap } from "../../support/recent.ts";
-import { resourceVersionOf } from "./plan.ts";
 import { statusUnchanged } from "./status.ts";
 import type { ExternalSecret, ExternalSecretStatus } from "./types.ts";
 
@@ -63,17 +62,17 @@ export class RefreshMemory {
   }
 
   /**
-   * Records a refresh of `es` at `at` whose status is written (or already current); an older
-   * instant never replaces a newer one.
+   * Records a refresh of `es` at `at` that synced `syncedVersion` (its resourceVersionOf, as the
+   * sync result carries it) and whose status is written or already current; an older instant never
+   * replaces a newer one.
    */
-  record(es: ExternalSecret, at: number): void {
+  record(es: ExternalSecret, at: number, syncedVersion: string): void {
     const k = keyOf(es);
     if (k === undefined) return;
     const prev = this.#last.get(k);
     this.#last.set(k, prev === undefined ? at : Math.max(prev, at));
-    const version = resourceVersionOf(es);
-    if (es.status.syncedResourceVersion === version) this.#unseen.delete(k);
-    else this.#unseen.set(k, version);
+    if (es.status.syncedResourceVersion === syncedVersion) this.#unseen.delete(k);
+    else this.#unseen.set(k, syncedVersion);
   }
 
   /** Entries held (for tests). */
