@@ -11,9 +11,9 @@
  *
  * @see KubeHttp
  */
-import { Agent, type Dispatcher } from "undici";
 import { KsealError } from "../errors.ts";
 import { credentialHeaders } from "./credentials.ts";
+import { keepAliveAgent, type HttpAgent } from "./transport.ts";
 
 /** Everything needed to send requests to one API server as one user. */
 export interface KubeAccess {
@@ -32,8 +32,8 @@ export interface KubeAccess {
 export interface Credentials {
   /** Authorization and impersonation headers; empty for an anonymous user. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The connection pool with the cluster's TLS settings; undefined means undici's global one. */
-  readonly dispatcher: Dispatcher | undefined;
+  /** The connection pool with the cluster's TLS settings (an HttpsAgent for an https: server). */
+  readonly agent: HttpAgent;
 }
 
 /** TLS settings of a cluster and its user, with every file already read. */
@@ -89,39 +89,29 @@ export type ResolvedAccess =
     readonly context: string;
   };
 
-/**
- * Undici defaults to a 60 s TCP keep-alive delay, which races the 60 s idle timeout of common
- * cloud load balancers; client-go uses 30 s.
- */
-const KEEP_ALIVE_INITIAL_DELAY_MS = 30_000;
-
 /** The one connection pool of a cluster, built once: TLS material is not re-read per request. */
-function tlsAgent(tls: TlsSettings): Agent {
-  return new Agent({
-    connect: {
-      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-      ...(tls.cert === undefined ? {} : { cert: tls.cert }),
-      ...(tls.key === undefined ? {} : { key: tls.key }),
-      ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
-      // Only an explicit skip turns verification off; otherwise Node's default (and its
-      // NODE_TLS_REJECT_UNAUTHORIZED switch) applies, as with client-node.
-      ...(tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
-      keepAlive: true,
-      keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS,
-    },
+function clusterAgent(server: string, tls: TlsSettings): HttpAgent {
+  return keepAliveAgent(server, {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+    // Only an explicit skip turns verification off; otherwise Node's default (and its
+    // NODE_TLS_REJECT_UNAUTHORIZED switch) applies, as with client-node.
+    ...(tls.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
   });
 }
 
 /** A {@link KubeAccess} for resolved settings. Builds no connection until the first request. */
 export function kubeAccess(resolved: ResolvedAccess): KubeAccess {
   if (resolved.kind === "client-node") return delegatedAccess(resolved);
-  const agent = tlsAgent(resolved.tls);
+  const agent = clusterAgent(resolved.server, resolved.tls);
   const headers = credentialHeaders(resolved.user);
   return {
     server: resolved.server,
     namespace: resolved.namespace,
     async credentials() {
-      return { headers: await headers(), dispatcher: agent };
+      return { headers: await headers(), agent };
     },
   };
 }

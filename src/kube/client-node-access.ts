@@ -5,10 +5,11 @@
  * hold a client-node KubeConfig. Importing this module imports client-node — keep it off every
  * static import path of the operator.
  */
-import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
-import type { Dispatcher } from "undici";
+import type { RequestOptions } from "node:https";
+import { KubeConfig } from "@kubernetes/client-node";
 import { KsealError } from "../errors.ts";
 import type { KubeAccess } from "./access.ts";
+import { HttpAgent } from "./transport.ts";
 
 /**
  * Marks every plain `http://` cluster of `kc` as needing no TLS verification (in place); returns `kc`.
@@ -23,24 +24,31 @@ export function allowPlainHttp(kc: KubeConfig): KubeConfig {
 
 /**
  * Access through `kc`'s current context: client-node computes the headers (running the exec
- * plugin or auth provider as it sees fit) and the TLS dispatcher. Throws `KUBE_CONFIG_INVALID`
- * when `kc` has no current cluster.
+ * plugin or auth provider as it sees fit) and the agent (TLS settings, or the `proxy-url`'s proxy
+ * agent). Throws `KUBE_CONFIG_INVALID` when `kc` has no current cluster.
  */
 export function clientNodeAccess(kc: KubeConfig): KubeAccess {
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new KsealError("KUBE_CONFIG_INVALID", "the kubeconfig has no current cluster");
   const server = cluster.server.replace(/\/+$/, "");
-  let dispatcher: { readonly value: Dispatcher | undefined } | undefined;
   return {
     server,
     namespace: kc.getContextObject(kc.getCurrentContext())?.namespace,
     async credentials() {
-      const ctx = new RequestContext(server, HttpMethod.GET);
-      await kc.applySecurityAuthentication(ctx);
-      // client-node builds a new dispatcher on every call; keeping the first keeps one pool of
-      // connections instead of abandoning one every credential refresh.
-      dispatcher ??= { value: ctx.getDispatcher() };
-      return { headers: { ...ctx.getHeaders() }, dispatcher: dispatcher.value };
+      const opts: RequestOptions = {};
+      // client-node caches the agent per cluster and user, so every call hands back one pool.
+      await kc.applyToHTTPSOptions(opts);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) {
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);
+      }
+      // A basic-auth user comes back as `auth`, which node:http would turn into this header.
+      if (typeof opts.auth === "string" && opts.auth !== "" && headers.authorization === undefined) {
+        headers.authorization = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+      }
+      const agent: HttpAgent | boolean | undefined = opts.agent;
+      if (!(agent instanceof HttpAgent)) throw new KsealError("KUBE_CONFIG_INVALID", "client-node gave no connection agent for the kubeconfig's cluster");
+      return { headers, agent };
     },
   };
 }

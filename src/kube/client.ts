@@ -1,5 +1,5 @@
 /**
- * {@link KubeHttp}, kseal's one Kubernetes client: JSON over undici for any resource by path,
+ * {@link KubeHttp}, kseal's one Kubernetes client: JSON over Node's http/https (transport.ts) for any resource by path,
  * metadata-only lists and watches through the Accept header, merge patches and server-side apply on
  * the status subresource, streaming watches. Where it connects to and as whom comes from a
  * {@link KubeAccess} (see load-kubeconfig.ts).
@@ -9,9 +9,9 @@
  * validation messages can quote submitted values. Transport failures become `KUBE_UNREACHABLE`.
  */
 import { createInterface } from "node:readline";
-import { fetch, request as undiciRequest, type Dispatcher, type Response } from "undici";
 import { KsealError } from "../errors.ts";
 import type { Credentials, KubeAccess } from "./access.ts";
+import { discard, readBody, send, type HttpResponse } from "./transport.ts";
 
 /** The HTTP methods the Kubernetes API serves. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
@@ -167,6 +167,14 @@ export interface PatchOptions {
   readonly force?: boolean;
 }
 
+/** A 2xx answer of {@link KubeHttp.request}, its body not yet read: read it once, or discard it. */
+export interface KubeResponse {
+  readonly status: number;
+  text(): Promise<string>;
+  /** Drops the body so that the connection can be reused. */
+  discard(): Promise<void>;
+}
+
 /** How long credentials are reused before the {@link KubeAccess} is asked again. */
 const AUTH_TTL_MS = 10_000;
 
@@ -202,51 +210,37 @@ export class KubeHttp {
   }
 
   /**
-   * URL and options of one request: credentials applied ({@link #credentials}), the shared
-   * connection pool, the body as JSON. The options suit both undici's `request` and `fetch`.
+   * Sends one request with the credentials applied ({@link #credentials}) over the shared
+   * connection pool, the body as JSON. Returns the response for 2xx (its body a Node stream the
+   * caller must consume); throws `KUBE_API_ERROR` for any other status and `KUBE_UNREACHABLE`
+   * when the server cannot be reached (an abort through `options.signal` is rethrown as is).
    */
-  async #prepare(method: HttpMethod, path: string, options: RequestOptions) {
+  async #send(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
     const url = new URL(this.access.server + path);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const { headers: auth, dispatcher } = await this.#credentials();
+    const { headers: auth, agent } = await this.#credentials();
     const headers: Record<string, string> = { ...auth, accept: options.accept ?? "application/json" };
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["content-type"] = options.contentType ?? "application/json";
     }
-    return {
-      url,
-      init: {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        ...(dispatcher === undefined ? {} : { dispatcher }),
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-      },
-    };
-  }
-
-  /**
-   * {@link request} without the WHATWG fetch layer (Request/Response objects, web streams), which
-   * costs several times the CPU of undici's own `request` — it dominated the operator's main thread
-   * when thousands of objects are written at once. Same errors as {@link request}; the body is a
-   * Node stream that the caller must consume.
-   */
-  async #send(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
-    const { url, init } = await this.#prepare(method, path, options);
-    let res: Dispatcher.ResponseData;
+    let res: HttpResponse;
     try {
-      res = await undiciRequest(url, init);
+      res = await send(url, {
+        method, headers, agent,
+        ...(body === undefined ? {} : { body }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
     } catch (e: unknown) {
       if (options.signal?.aborted === true) throw e;
       throw unreachable(method, e);
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res;
     this.#refused(res.statusCode);
-    throw apiError(method, path, res.statusCode, await statusReason(() => res.body.json()));
+    throw apiError(method, path, res.statusCode, await statusReason(async () => JSON.parse((await readBody(res)).toString("utf8")) as unknown));
   }
 
   /**
@@ -258,25 +252,20 @@ export class KubeHttp {
     if (status === 401) this.#auth = undefined;
   }
 
-  /** Sends one request; returns the raw response for 2xx, throws `KUBE_API_ERROR` otherwise. */
-  async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Response> {
-    const { url, init } = await this.#prepare(method, path, options);
-    let res: Response;
-    try {
-      res = await fetch(url, init);
-    } catch (e: unknown) {
-      if (options.signal?.aborted === true) throw e;
-      throw unreachable(method, e);
-    }
-    if (res.status >= 200 && res.status < 300) return res;
-    this.#refused(res.status);
-    throw apiError(method, path, res.status, await statusReason(() => res.json()));
+  /** Sends one request; returns the 2xx response with its body unread, throws `KUBE_API_ERROR` otherwise. */
+  async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<KubeResponse> {
+    const res = await this.#send(method, path, options);
+    return {
+      status: res.statusCode,
+      text: async () => (await readBody(res)).toString("utf8"),
+      discard: () => discard(res),
+    };
   }
 
   /** {@link request} and parse the JSON body. */
   async json<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
     const res = await this.#send(method, path, options);
-    return (await res.body.json()) as T;
+    return JSON.parse((await readBody(res)).toString("utf8")) as T;
   }
 
   /** Lists every page. The list's resourceVersion is the one of the LAST page (a consistent snapshot). */
@@ -330,8 +319,7 @@ export class KubeHttp {
     const rv = options.resourceVersion;
     const body = rv === undefined || rv === "" ? undefined : { apiVersion: "v1", kind: "DeleteOptions", preconditions: { resourceVersion: rv } };
     try {
-      const res = await this.#send("DELETE", resourcePath(r, { namespace, name }), body === undefined ? {} : { body });
-      await res.body.dump();
+      await discard(await this.#send("DELETE", resourcePath(r, { namespace, name }), body === undefined ? {} : { body }));
       return true;
     } catch (e: unknown) {
       if (isNotFound(e)) return false;
@@ -380,7 +368,7 @@ export class KubeHttp {
       ...(options.metadataOnly === true ? { accept: METADATA_ACCEPT } : {}),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    const body = res.body;
+    const body = res;
     const lines = createInterface({ input: body, crlfDelay: Infinity });
     try {
       for await (const line of lines) {
@@ -397,9 +385,9 @@ export class KubeHttp {
       if (options.signal?.aborted === true) return;
       throw e instanceof KsealError ? e : new KsealError("KUBE_WATCH_BROKEN", `watch of ${r.plural} broke`, { cause: e });
     } finally {
-      // Destroying a body the server has not finished makes undici emit an abort error, which the
-      // (already closed) line reader re-emits with nobody listening: an unheard 'error' event ends
-      // the process. The watch's outcome is already decided here, so the error is not news.
+      // Destroying a body the server has not finished emits an abort error, which the (already
+      // closed) line reader re-emits with nobody listening: an unheard 'error' event ends the
+      // process. The watch's outcome is already decided here, so the error is not news.
       lines.on("error", () => undefined);
       body.on("error", () => undefined);
       body.destroy();

@@ -19,7 +19,7 @@ export {
   KubeHttp, resourcePath, apiVersionOf, statusOf, isNotFound, isConflict, isGone,
   METADATA_ACCEPT, METADATA_LIST_ACCEPT, SECRETS, LEASES, EVENTS, DEPLOYMENTS, STATEFULSETS, DAEMONSETS,
   type HttpMethod, type ResourceType, type KubeObject, type ObjectMeta, type ObjectList, type WatchEvent,
-  type RequestOptions, type ListOptions, type WatchOptions, type PatchOptions,
+  type RequestOptions, type ListOptions, type WatchOptions, type PatchOptions, type KubeResponse,
 } from "./client.ts";
 export {
   Informer, httpSource, keyOf,

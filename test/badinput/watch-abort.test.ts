@@ -1,6 +1,6 @@
 // A watch whose consumer throws mid-stream (the informer does so on a 410 Gone ERROR event, to
-// re-list) must end with that error, not crash the process: destroying the unfinished body makes
-// undici emit an abort error on the closed line reader. Found by the bad-input corpus, where a
+// re-list) must end with that error, not crash the process: destroying the unfinished body emits
+// an abort error on the closed line reader. Found by the bad-input corpus, where a
 // 410 on the clustersecretstores watch killed kseal-operator.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

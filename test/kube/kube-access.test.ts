@@ -118,7 +118,7 @@ describe("TLS settings from the kubeconfig", () => {
 
   it("one connection pool, built once, serves every request", async () => {
     const access = loadKubeConfig({ kubeconfig: kubeconfig({ "certificate-authority-data": b64(pki.caPem), "tls-server-name": pki.serverName }, { token: "tok" }) });
-    expect((await access.credentials()).dispatcher).toBe((await access.credentials()).dispatcher);
+    expect((await access.credentials()).agent).toBe((await access.credentials()).agent);
     const http = new KubeHttp(access);
     const before = tlsConnections;
     for (let i = 0; i < 10; i++) await whoami(http);

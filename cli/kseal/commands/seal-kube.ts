@@ -36,7 +36,7 @@ export interface KubeClient {
 export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
   // Loaded here, not at the top: offline commands (seal --cert, reseal, validate from a file)
   // never talk to a cluster.
-  const [{ loadKubeConfig }, { request }] = await Promise.all([import("../../../src/kube/load-kubeconfig.ts"), import("undici")]);
+  const [{ loadKubeConfig }, { send, readBody }] = await Promise.all([import("../../../src/kube/load-kubeconfig.ts"), import("../../../src/kube/transport.ts")]);
   const candidates =
     target.kubeconfig !== undefined && target.kubeconfig !== ""
       ? [target.kubeconfig]
@@ -56,9 +56,9 @@ export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
   return {
     namespace: access.namespace ?? "default",
     async request(method, path, body, contentType = "application/json") {
-      const { headers, dispatcher } = await access.credentials();
+      const { headers, agent } = await access.credentials();
       try {
-        const res = await request(access.server + path, {
+        const res = await send(new URL(access.server + path), {
           method,
           headers: {
             ...headers,
@@ -66,9 +66,9 @@ export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
             ...(body === undefined ? {} : { "content-type": contentType }),
           },
           ...(body === undefined ? {} : { body: Buffer.from(body) }),
-          ...(dispatcher === undefined ? {} : { dispatcher }),
+          agent,
         });
-        return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
+        return { status: res.statusCode, body: await readBody(res) };
       } catch (e: unknown) {
         throw new KsealError("KUBE_UNREACHABLE", "cannot reach the Kubernetes API server", { cause: e });
       }
