@@ -268,6 +268,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     if (namespaces !== undefined) informers.push(namespaces);
     // The Secrets this engine wrote: their watch echoes are not drift (src/kube/own-writes.ts).
     const ownSecretWrites = new OwnWrites();
+    const esMetrics = promEsMetrics(registry);
     const deps = kubeEsDeps({
       http,
       operatorNamespace: flags.namespace,
@@ -286,12 +287,13 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
           events.record({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", name: es.metadata.name, namespace: es.metadata.namespace, uid: es.metadata.uid }, type, reason, note);
         },
       },
-      metrics: promEsMetrics(registry),
+      metrics: esMetrics,
     });
     // Secrets without owner reference (Orphan, Merge, CreateOrMerge) find their writers by target name.
     const targets = new TargetIndex();
     informer.onChange((c) => {
       targets.apply(c);
+      if (c.type === "deleted") esMetrics.forget(c.object.metadata?.namespace ?? "", c.object.metadata?.name ?? "");
     });
     // A store edit (or its deletion) brings back every ExternalSecret that reads from it. A change of
     // its status alone (the store controller's own Ready writes, every few minutes) only brings back

@@ -1,6 +1,7 @@
 /**
  * The Grafana dashboard and the Prometheus rules parse, and reference only metrics kseal exports
- * (every `new Counter|Gauge|Histogram|Summary({ name: "…" })` under src/).
+ * (every `new Counter|Gauge|Histogram|Summary({ name: "…" })` under src/, and the ExternalSecret
+ * metrics' `new RenderedCounter|RenderedGauge({ name: "…" })`).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ function exportedMetrics(): Map<string, string> {
     .filter((e) => e.isFile() && e.name.endsWith(".ts"));
   for (const f of files) {
     const text = readFileSync(join(f.parentPath, f.name), "utf8");
-    for (const m of text.matchAll(/new (Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: "([a-zA-Z_:][a-zA-Z0-9_:]*)"/g)) {
+    for (const m of text.matchAll(/new (?:Rendered)?(Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: "([a-zA-Z_:][a-zA-Z0-9_:]*)"/g)) {
       if (m[1] !== undefined && m[2] !== undefined) names.set(m[2], m[1]);
     }
   }

@@ -53,3 +53,32 @@ describe("TargetIndex", () => {
     expect(idx.writersOf("a", "new")).toEqual([]);
   });
 });
+
+describe("TargetIndex bookkeeping", () => {
+  it("goes from one writer to several and back, through defaults and renames", () => {
+    const idx = new TargetIndex();
+    idx.apply({ type: "added", object: es("a", "db") }); // writes a/db by default
+    idx.apply({ type: "added", object: es("a", "m1", "db") });
+    idx.apply({ type: "added", object: es("a", "m2", "db") });
+    expect(idx.writersOf("a", "db")).toEqual(["a/db", "a/m1", "a/m2"]);
+    idx.apply({ type: "updated", object: es("a", "m1", "db") }); // no change: still listed once
+    expect(idx.writersOf("a", "db")).toEqual(["a/db", "a/m1", "a/m2"]);
+    idx.apply({ type: "deleted", object: es("a", "db") });
+    expect(idx.writersOf("a", "db")).toEqual(["a/m1", "a/m2"]);
+    idx.apply({ type: "updated", object: es("a", "m2") }); // back to its own name
+    expect(idx.writersOf("a", "db")).toEqual(["a/m1"]);
+    expect(idx.writersOf("a", "m2")).toEqual(["a/m2"]);
+    idx.apply({ type: "deleted", object: es("a", "m1", "db") });
+    expect(idx.writersOf("a", "db")).toEqual([]);
+    idx.apply({ type: "updated", object: es("a", "m2", "elsewhere") });
+    expect(idx.writersOf("a", "m2")).toEqual([]);
+    expect(idx.writersOf("a", "elsewhere")).toEqual(["a/m2"]);
+  });
+
+  it("keys entries by the informer's key when the change carries one", () => {
+    const idx = new TargetIndex();
+    idx.apply({ type: "added", key: "a/es", object: es("a", "es") });
+    idx.apply({ type: "deleted", key: "a/es", object: es("a", "es") });
+    expect(idx.writersOf("a", "es")).toEqual([]);
+  });
+});
