@@ -2,7 +2,8 @@
  * Cron arithmetic for `refreshSchedule` and `syncWindows`, on an injected instant (ms since epoch,
  * UTC). Supports five/six-field cron, `@hourly`-style descriptors and `@every <duration>`.
  */
-import { CronExpressionParser } from "cron-parser";
+import { createRequire } from "node:module";
+import type { CronExpressionParser } from "cron-parser";
 import { KsealError } from "../../errors.ts";
 import { parseDuration } from "./parse.ts";
 
@@ -16,9 +17,19 @@ function every(expr: string): number | undefined {
   return ms;
 }
 
+/**
+ * cron-parser, loaded on the first cron expression: it brings luxon, ~1 MB of code and source that
+ * a fleet on `refreshInterval` (the common case, and the benchmarked one) never runs.
+ */
+let cron: typeof CronExpressionParser | undefined;
+function cronParser(): typeof CronExpressionParser {
+  cron ??= (createRequire(import.meta.url)("cron-parser") as { CronExpressionParser: typeof CronExpressionParser }).CronExpressionParser;
+  return cron;
+}
+
 function parse(expr: string, at: number): ReturnType<typeof CronExpressionParser.parse> {
   try {
-    return CronExpressionParser.parse(expr, { currentDate: new Date(at), tz: "UTC" });
+    return cronParser().parse(expr, { currentDate: new Date(at), tz: "UTC" });
   } catch (e: unknown) {
     throw new KsealError(INVALID_SCHEDULE, `schedule "${expr}" is not a valid cron expression`, { cause: e });
   }
