@@ -22,9 +22,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-# Stage 3: the runtime — no npm, no shell tools needed, a fixed non-root user.
+# Stage 3: the runtime — no npm, no shell tools needed, a fixed non-root user. jemalloc is the
+# operator's allocator (src/operator/node-flags.ts OPERATOR_ALLOCATOR, ADR 0009): glibc's malloc
+# kept ~40 MB of freed memory resident at 10,000 ExternalSecrets.
 FROM node:24-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2=5.3.0-1 && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
+ENV LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:0
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { signalAllStarted, waitFor } from "../test/peers/process.ts";
-import { BUILT_OPERATOR_MAIN, OPERATOR_MAIN, buildDist, operatorArgs } from "../test/support/processes.ts";
+import { BUILT_OPERATOR_MAIN, OPERATOR_MAIN, buildDist, operatorArgs, operatorEnv } from "../test/support/processes.ts";
 import type { KubeHttp, KubeObject, ResourceType } from "../src/kube/client.ts";
 
 export const ROOT = resolve(import.meta.dirname, "..");
@@ -73,10 +73,14 @@ export function benchOperatorArgs(opts: { kubeconfig: string | undefined; namesp
   return [...args.slice(0, main), ...extra, ...args.slice(main)];
 }
 
-/** The other experiment knob: KSEAL_BENCH_OPERATOR_ENV (`K=V K2=V2`), environment variables for kseal-operator alone, e.g. allocator settings. */
+/**
+ * kseal-operator's environment in the benchmarks: as it ships (its allocator, {@link operatorEnv}),
+ * then the other experiment knob, KSEAL_BENCH_OPERATOR_ENV (`K=V K2=V2`), e.g. other allocator
+ * settings (`LD_PRELOAD=` measures glibc's malloc).
+ */
 export function benchOperatorEnv(): Record<string, string> {
   const pairs = (process.env.KSEAL_BENCH_OPERATOR_ENV ?? "").split(" ").filter((kv) => kv.includes("="));
-  return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  return { ...operatorEnv(), ...Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) };
 }
 
 /** One line of the results table: kseal's figure, the peer's figure, and their ratio. */

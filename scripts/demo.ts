@@ -27,7 +27,7 @@ import { loadKubeConfig } from "../src/kube/load-kubeconfig.ts";
 import { startKube } from "../test/peers/kube.ts";
 import { baoApi, start as startOpenBao } from "../test/peers/openbao.ts";
 import { peerBin, waitFor } from "../test/peers/process.ts";
-import { operatorArgs } from "../test/support/processes.ts";
+import { operatorArgs, operatorEnv } from "../test/support/processes.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const EXAMPLES = join(ROOT, "examples");
@@ -267,7 +267,7 @@ async function startOperatorProcess(kubeconfig: string, signal: AbortSignal): Pr
   const child = spawn(process.execPath, operatorArgs(
     { kubeconfig, namespace: NS },
     ["--lease-name=kseal-demo", "--restart-debounce=1s", "--log-level=info"],
-  ), { stdio: ["ignore", "pipe", "pipe"] });
+  ), { env: { ...process.env, ...operatorEnv() }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let buffered = "";
   const onData = (chunk: Buffer): void => {

@@ -27,3 +27,32 @@
  * crowded them out. The trimmer never collects while the loop is saturated.
  */
 export const OPERATOR_NODE_FLAGS: readonly string[] = ["--expose-gc", "--max-semi-space-size=4"];
+
+/**
+ * The memory allocator kseal-operator runs on: jemalloc, preloaded (`LD_PRELOAD`, the image's
+ * ENV; the harness and the benchmarks preload the same library from the peer cache), with its
+ * settings in `MALLOC_CONF`. ADR 0009 has the measurements.
+ *
+ * Why: at 10,000 ExternalSecrets glibc's malloc held 42 MB (main arena 24 MB, thread arenas
+ * 18 MB) in the steady state, most of it free chunks between live ones, left by the cold sync's and
+ * each refresh burst's buffers and V8's background compilation; glibc returns memory only from the
+ * top of an arena, and `MALLOC_ARENA_MAX`, `MALLOC_TRIM_THRESHOLD_` and `MALLOC_MMAP_THRESHOLD_`
+ * did not shrink it (ADR 0007). jemalloc purges unused pages on its own clock:
+ * - `background_thread:true`: a jemalloc thread purges while the operator sits idle between
+ *   bursts (without it, purging waits for the next allocations in the same arena);
+ * - `dirty_decay_ms:5000`: pages freed in a burst are returned within ~5 s of it, well inside a
+ *   30 s refresh interval, and not during the burst itself (each page returned too early is faulted
+ *   in again);
+ * - `muzzy_decay_ms:0`: returned with MADV_DONTNEED at once rather than MADV_FREE, whose pages stay
+ *   counted in the process's resident memory until the kernel needs them.
+ */
+export const OPERATOR_ALLOCATOR = {
+  /** The soname, found by the dynamic loader on the image's library path (Debian's libjemalloc2). */
+  library: "libjemalloc.so.2",
+  conf: "background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:0",
+} as const;
+
+/** The environment that puts kseal-operator on {@link OPERATOR_ALLOCATOR}; `library` may be a path. */
+export function operatorAllocatorEnv(library: string = OPERATOR_ALLOCATOR.library): Record<string, string> {
+  return { LD_PRELOAD: library, MALLOC_CONF: OPERATOR_ALLOCATOR.conf };
+}

@@ -39,9 +39,11 @@ export interface HeapTrimOptions {
   readonly busyBelow?: number;
   /**
    * Resident memory must exceed what the last trim left by this many bytes and by `growthRatio` of
-   * it. Defaults 32 MiB and 0.25: a trim pauses the loop ~0.1–0.3 s at 5,000 ExternalSecrets, so it
-   * is spent only where it returns tens of megabytes. (At 0.5, a 10,000 fleet's steady state sat
-   * just under the line at 379 MB, a trim having left 250 MB.)
+   * it. Defaults 16 MiB and 0.1: at 10,000 ExternalSecrets one refresh burst grows resident memory
+   * by ~25 MB over what a trim leaves, so a large fleet is trimmed after most bursts and spends the
+   * quiet part of each interval near its live set (ADR 0009); a small fleet never grows 16 MiB and is
+   * never paused. (Earlier lines: at 0.5 a 10,000 fleet sat just under it at 379 MB; at 32 MiB and
+   * 0.25 it sat ~30 MB over its trimmed size between trims.)
    */
   readonly minGrowthBytes?: number;
   readonly growthRatio?: number;
@@ -67,8 +69,8 @@ export class HeapTrimmer {
   constructor(deps: HeapTrimDeps, options: HeapTrimOptions = {}) {
     this.#deps = deps;
     this.#busyBelow = options.busyBelow ?? 0.5;
-    this.#minGrowthBytes = options.minGrowthBytes ?? 32 * 2 ** 20;
-    this.#growthRatio = options.growthRatio ?? 0.25;
+    this.#minGrowthBytes = options.minGrowthBytes ?? 16 * 2 ** 20;
+    this.#growthRatio = options.growthRatio ?? 0.1;
     this.#minIntervalMs = options.minIntervalMs ?? 30_000;
     this.#now = deps.now ?? (() => performance.now());
     this.#baseline = deps.residentBytes();
@@ -106,7 +108,7 @@ export interface StartHeapTrimmerOptions extends HeapTrimOptions {
   /**
    * From the first trim on, V8 grows the old generation by at most this percentage of what a
    * collection leaves (its `--heap-growing-percent`); 0 leaves V8's own growth policy in place.
-   * Default 25. V8's policy lets a heap that collects quickly grow to several times its live set
+   * Default 10 (25 until ADR 0009). V8's policy lets a heap that collects quickly grow to several times its live set
    * before the next full collection: right for a burst, where fewer collections mean a faster cold
    * sync, but between a large fleet's refresh bursts it held ~160 MB of heap for ~80 MB live (10,000
    * ExternalSecrets). Set at the first trim, not at start: a process whose memory never grows
@@ -123,7 +125,7 @@ export interface StartHeapTrimmerOptions extends HeapTrimOptions {
 export function startHeapTrimmer(options: StartHeapTrimmerOptions = {}): (() => void) | undefined {
   const gc = (globalThis as { gc?: ExposedGc }).gc;
   if (typeof gc !== "function") return undefined;
-  const growthPercent = options.steadyHeapGrowthPercent ?? 25;
+  const growthPercent = options.steadyHeapGrowthPercent ?? 10;
   let trimmed = false;
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   const trimmer = new HeapTrimmer(

@@ -1,10 +1,11 @@
 // The SealedSecret controller end to end: the real kseal-operator process on the real API server,
 // blobs sealed by the real kubeseal and by kseal, tampered blobs refused without touching Secrets.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
+import { OPERATOR_ALLOCATOR } from "../../src/operator/node-flags.ts";
 import { waitFor } from "../peers/process.ts";
 import { runPeer } from "../support/bins.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
@@ -184,5 +185,12 @@ describe("SealedSecret controller (real kseal-operator, real API server)", () =>
     expect(JSON.parse(line ?? "{}")).toMatchObject({ heapTrimming: true });
     const text = await (await fetch(`${op.metricsUrl}/metrics`)).text();
     expect(text).toMatch(/^kseal_heap_trims_total \d+$/m);
+  });
+
+  it("runs on the image's allocator: jemalloc is mapped into the process, with its settings", () => {
+    const pid = op.child.pid ?? 0;
+    expect(readFileSync(`/proc/${String(pid)}/maps`, "utf8")).toMatch(/\/libjemalloc\.so\.2$/m);
+    const environ = readFileSync(`/proc/${String(pid)}/environ`, "utf8").split("\0");
+    expect(environ).toContain(`MALLOC_CONF=${OPERATOR_ALLOCATOR.conf}`);
   });
 });

@@ -31,6 +31,8 @@ AGE_VERSION=v1.3.2
 SEALED_SECRETS_VERSION=v0.36.6
 SPRIG_VERSION=v3.3.0
 LOWKEY_VERSION="${LOWKEY_VERSION:-}"
+# jemalloc, kseal-operator's allocator (the image installs the same Debian package; ADR 0009).
+JEMALLOC_VERSION=5.3.0-1
 # External Secrets Operator: the benchmark anchor (bench/), not a test peer. v0.20.4 is the last
 # release published as one Go module (v1.x splits providers into nested modules the proxy does not
 # serve) and already speaks external-secrets.io/v1.
@@ -222,13 +224,35 @@ install_eso() {
   say "$peer $version: ready ($((SECONDS - t0)) s)"
 }
 
+install_jemalloc() {
+  # Debian's libjemalloc2, unpacked into the cache (nothing is installed on the system): the harness
+  # and the benchmarks preload $PEERS_DIR/lib/libjemalloc.so.2 into kseal-operator as the image does.
+  local peer=jemalloc version=$JEMALLOC_VERSION
+  if stamp_ok "$peer" "$version" && [ -f "$PEERS_DIR/lib/libjemalloc.so.2" ]; then say "$peer $version: cached"; return; fi
+  local t0=$SECONDS dir="$SRC/$peer" log="$LOGS/install-$peer.log"; : >"$log"
+  say "$peer $version: fetching Debian's libjemalloc2…"
+  rm -rf "$dir" && mkdir -p "$dir" "$PEERS_DIR/lib"
+  # A machine whose package lists were never fetched knows no package: fetch them once.
+  if ! (cd "$dir" && apt-get download "libjemalloc2=$version") >>"$log" 2>&1; then
+    run "$peer" "$log" apt-get update
+    run "$peer" "$log" bash -c "cd '$dir' && apt-get download 'libjemalloc2=$version'"
+  fi
+  run "$peer" "$log" bash -c "cd '$dir' && dpkg-deb -x libjemalloc2_*.deb root"
+  local so
+  so=$(find "$dir/root" -name 'libjemalloc.so.2' | head -n 1)
+  [ -n "$so" ] || fail "$peer" "find libjemalloc.so.2 in the package" "$log"
+  cp -L "$so" "$PEERS_DIR/lib/libjemalloc.so.2"
+  stamp "$peer" "$version"
+  say "$peer $version: ready ($((SECONDS - t0)) s)"
+}
+
 install_helm() {
   # helm renders and checks the chart (test/deploy); its recipe lives beside the chart tests.
   bash "$(dirname "$0")/../deploy/install-helm.sh"
 }
 
 # eso is not in ALL: only `npm run bench` needs it (bench/ installs it on demand).
-ALL=(age sops sealed_secrets etcd kube_apiserver kube_controller_manager openbao moto gcp_emulator template_oracle helm lowkey_vault)
+ALL=(age sops sealed_secrets etcd kube_apiserver kube_controller_manager openbao moto gcp_emulator template_oracle helm jemalloc lowkey_vault)
 want=("$@")
 [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 for p in "${want[@]}"; do

@@ -54,14 +54,14 @@ describe("HeapTrimmer", () => {
     expect(state.collections).toBe(2);
   });
 
-  it("leaves a heap alone that grew by less than 32 MiB or by less than a quarter of the baseline", () => {
+  it("leaves a heap alone that grew by less than 16 MiB or by less than a tenth of the baseline", () => {
     const { state, trimmer } = fakeProcess(60);
-    state.heapMb = 60 + 31;
+    state.heapMb = 60 + 15;
     expect(trimmer.check()).toBe(false);
     const large = fakeProcess(200);
-    large.state.heapMb = 249; // +49 MB: over 32 MiB but under a quarter of 200
+    large.state.heapMb = 219; // +19 MB: over 16 MiB but under a tenth of 200
     expect(large.trimmer.check()).toBe(false);
-    large.state.heapMb = 251;
+    large.state.heapMb = 221;
     expect(large.trimmer.check()).toBe(true);
     expect(state.collections + large.state.collections).toBe(1);
   });
@@ -73,9 +73,9 @@ describe("HeapTrimmer", () => {
     expect(trimmer.check()).toBe(true);
     state.now = 60_000;
     expect(trimmer.check()).toBe(false); // nothing grew since
-    state.heapMb = 110; // +30 MB over 80: not enough
+    state.heapMb = 95; // +15 MB over 80: not enough
     expect(trimmer.check()).toBe(false);
-    state.heapMb = 125;
+    state.heapMb = 97;
     expect(trimmer.check()).toBe(true);
     expect(state.collections).toBe(2);
   });
@@ -84,7 +84,7 @@ describe("HeapTrimmer", () => {
     const { state, trimmer } = fakeProcess(200);
     state.heapMb = 100;
     expect(trimmer.check()).toBe(false);
-    state.heapMb = 133; // over the new baseline of 100 by more than 32 MiB
+    state.heapMb = 117; // over the new baseline of 100 by more than 16 MiB
     expect(trimmer.check()).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { inject } from "vitest";
 import { waitFor } from "../peers/process.ts";
 import { applyCrd, type TestKube } from "./kube.ts";
-import { adminToken, inCluster, operatorArgs } from "./processes.ts";
+import { adminToken, inCluster, operatorArgs, operatorEnv } from "./processes.ts";
 
 const root = resolve(import.meta.dirname, "..", "..");
 
@@ -45,7 +45,7 @@ export async function startOperator(opts: {
     kubeconfig: opts.inClusterDir === undefined ? opts.kubeconfig ?? peer.kubeconfig : undefined, namespace: opts.namespace,
     ...(opts.main === undefined ? {} : { main: opts.main }),
   }, opts.args)];
-  const env: Record<string, string | undefined> = { ...process.env, ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, ...operatorEnv(), ...opts.env };
   let launch = { command: process.execPath, args: node };
   if (opts.inClusterDir !== undefined) {
     const pod = inCluster(opts.inClusterDir, { server: peer.server, caFile: peer.caFile, token: adminToken(peer.kubeconfig) }, opts.namespace, process.execPath, node);

@@ -3,11 +3,11 @@
  * controller. No vitest here, so bench/ and scripts/ can import it.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
-import { peerBin } from "../peers/process.ts";
-import { OPERATOR_NODE_FLAGS } from "../../src/operator/node-flags.ts";
+import { peerBin, peersDir } from "../peers/process.ts";
+import { OPERATOR_NODE_FLAGS, operatorAllocatorEnv } from "../../src/operator/node-flags.ts";
 
 /** The entry point the tests run: the .ts sources on Node 24. */
 export const OPERATOR_MAIN = resolve(import.meta.dirname, "..", "..", "src/operator/main.ts");
@@ -19,6 +19,17 @@ export const BUILT_OPERATOR_MAIN = resolve(ROOT, "dist/src/operator/main.js");
 /** Compiles src/ and cli/ into dist/ as `npm run build` and the Dockerfile's build stage do. */
 export function buildDist(): void {
   execFileSync(process.execPath, [resolve(ROOT, "node_modules/typescript/bin/tsc"), "-p", resolve(ROOT, "tsconfig.build.json")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/**
+ * kseal-operator's environment additions: the allocator it ships with (the image's LD_PRELOAD and
+ * MALLOC_CONF, src/operator/node-flags.ts), the library taken from the peer cache
+ * (`test/peers/install.sh jemalloc`). Throws when it is missing: a missing peer fails, never skips.
+ */
+export function operatorEnv(): Record<string, string> {
+  const library = join(peersDir(), "lib", "libjemalloc.so.2");
+  if (!existsSync(library)) throw new Error(`jemalloc is missing at ${library}: run \`npm run peers:install\` (test/peers/install.sh jemalloc) first`);
+  return operatorAllocatorEnv(library);
 }
 
 /**
