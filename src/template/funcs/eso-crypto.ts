@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { JsonWebKey, KeyObject } from "node:crypto";
-import forge from "node-forge";
+import type forge from "node-forge";
+import { nodeForge } from "../../support/forge.ts";
 import { FuncError } from "../exec.ts";
 import { pemDecode, pemEncode } from "./eso.ts";
 
@@ -27,7 +28,7 @@ const isContext = (n: forge.asn1.Asn1, tag: number): boolean => (n.tagClass as n
 function parseCert(der: string): Cert {
   let tbs: forge.asn1.Asn1[];
   try {
-    const root = forge.asn1.fromDer(der, true);
+    const root = nodeForge().asn1.fromDer(der, true);
     tbs = ((root.value as forge.asn1.Asn1[])[0]?.value ?? []) as forge.asn1.Asn1[];
   } catch {
     throw new FuncError("x509: malformed certificate");
@@ -38,11 +39,11 @@ function parseCert(der: string): Cert {
   const exts = ((extsWrapper?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ?? []) as forge.asn1.Asn1[];
   for (const ext of exts) {
     const parts = ext.value as forge.asn1.Asn1[];
-    const oid = forge.asn1.derToOid(parts[0]?.value as string);
+    const oid = nodeForge().asn1.derToOid(parts[0]?.value as string);
     const octets = parts[parts.length - 1]?.value as string;
-    if (oid === "2.5.29.14") ski = forge.asn1.fromDer(octets).value as string;
+    if (oid === "2.5.29.14") ski = nodeForge().asn1.fromDer(octets).value as string;
     if (oid === "2.5.29.35") {
-      const keyId = (forge.asn1.fromDer(octets).value as forge.asn1.Asn1[]).find((n) => isContext(n, 0));
+      const keyId = (nodeForge().asn1.fromDer(octets).value as forge.asn1.Asn1[]).find((n) => isContext(n, 0));
       if (keyId !== undefined) aki = keyId.value as string;
     }
   }
@@ -129,7 +130,7 @@ const CERT_BAG = "1.2.840.113549.1.12.10.1.3";
 function decodePkcs12(input: string, password: string): Decoded {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(input), false, password);
+    p12 = nodeForge().pkcs12.pkcs12FromAsn1(nodeForge().asn1.fromDer(input), false, password);
   } catch {
     throw new FuncError("pkcs12: decryption or MAC verification failed");
   }
@@ -138,14 +139,14 @@ function decodePkcs12(input: string, password: string): Decoded {
   const certBags = bags(CERT_BAG);
   if (keyBags.length !== 1) throw new FuncError(keyBags.length === 0 ? "pkcs12: private key missing" : "pkcs12: expected exactly one key bag");
   const kb = keyBags[0];
-  const keyAsn1 = kb?.key != null ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(kb.key)) : kb?.asn1;
+  const keyAsn1 = kb?.key != null ? nodeForge().pki.wrapRsaPrivateKey(nodeForge().pki.privateKeyToAsn1(kb.key)) : kb?.asn1;
   if (keyAsn1 === undefined) throw new FuncError("pkcs12: private key missing");
-  const key = createPrivateKey({ key: Buffer.from(forge.asn1.toDer(keyAsn1).getBytes(), "latin1"), format: "der", type: "pkcs8" });
+  const key = createPrivateKey({ key: Buffer.from(nodeForge().asn1.toDer(keyAsn1).getBytes(), "latin1"), format: "der", type: "pkcs8" });
   let leaf: string | undefined;
   const cas: string[] = [];
   for (const b of certBags) {
-    const asn = b.cert != null ? forge.pki.certificateToAsn1(b.cert) : b.asn1;
-    const der = forge.asn1.toDer(asn).getBytes();
+    const asn = b.cert != null ? nodeForge().pki.certificateToAsn1(b.cert) : b.asn1;
+    const der = nodeForge().asn1.toDer(asn).getBytes();
     const attrs = b.attributes as Record<string, unknown>;
     if (Object.keys(attrs).length === 0) cas.push(der);
     else if (leaf === undefined) leaf = der;
@@ -211,16 +212,16 @@ export function pemToPkcs12(cert: string, key: string, password: string, full: b
   if (k === undefined) throw new FuncError("no private key PEM block");
   const keyObj = parseAnyKey(k.block.bytes);
   if (keyObj.asymmetricKeyType !== "rsa") throw new FuncError("kseal writes PKCS#12 for RSA keys only", "TEMPLATE_UNSUPPORTED");
-  const forgeKey = forge.pki.privateKeyFromPem(keyObj.export({ type: "pkcs1", format: "pem" }).toString());
+  const forgeKey = nodeForge().pki.privateKeyFromPem(keyObj.export({ type: "pkcs1", format: "pem" }).toString());
   const forgeCerts = certs.map((x) => {
     try {
-      return forge.pki.certificateFromAsn1(forge.asn1.fromDer(x.der));
+      return nodeForge().pki.certificateFromAsn1(nodeForge().asn1.fromDer(x.der));
     } catch {
       throw new FuncError("kseal writes PKCS#12 for RSA certificates only", "TEMPLATE_UNSUPPORTED");
     }
   });
-  const asn = forge.pkcs12.toPkcs12Asn1(forgeKey, forgeCerts, password, { algorithm: "aes256", generateLocalKeyId: true, count: 2048 });
-  return Buffer.from(forge.asn1.toDer(asn).getBytes(), "latin1").toString("base64");
+  const asn = nodeForge().pkcs12.toPkcs12Asn1(forgeKey, forgeCerts, password, { algorithm: "aes256", generateLocalKeyId: true, count: 2048 });
+  return Buffer.from(nodeForge().asn1.toDer(asn).getBytes(), "latin1").toString("base64");
 }
 
 // ---- JWK ----

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, generateKeyPairSync, randomBytes, randomInt, scryptSync } from "node:crypto";
-import forge from "node-forge";
+import type forge from "node-forge";
+import { nodeForge } from "../../support/forge.ts";
 import type { GoFunc, ParamType } from "../exec.ts";
 import { FuncError } from "../exec.ts";
 import { durationString, parseDuration } from "../time.ts";
@@ -255,7 +256,7 @@ function derivePassword(counter: number, type: string, password: string, user: s
 }
 
 function bigFromBytes(b: string): bigint {
-  return b.length === 0 ? 0n : BigInt("0x" + forge.util.bytesToHex(b));
+  return b.length === 0 ? 0n : BigInt("0x" + nodeForge().util.bytesToHex(b));
 }
 function modPow(b: bigint, e: bigint, m: bigint): bigint {
   let r = 1n;
@@ -270,23 +271,23 @@ function asn1Int(v: bigint): forge.asn1.Asn1 {
   let hex = v.toString(16);
   if (hex.length % 2 === 1) hex = "0" + hex;
   if (/^[89a-f]/.test(hex)) hex = "00" + hex;
-  return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.INTEGER, false, forge.util.hexToBytes(hex));
+  return nodeForge().asn1.create(nodeForge().asn1.Class.UNIVERSAL, nodeForge().asn1.Type.INTEGER, false, nodeForge().util.hexToBytes(hex));
 }
 
 /** sprig's DSA key format: SEQUENCE { version 0, P, Q, G, Y, X } (OpenSSL's traditional form). */
 function dsaPem(): string {
   const { privateKey } = generateKeyPairSync("dsa", { modulusLength: 2048, divisorLength: 256 });
   const der = privateKey.export({ type: "pkcs8", format: "der" });
-  const p8 = forge.asn1.fromDer(der.toString("binary"));
+  const p8 = nodeForge().asn1.fromDer(der.toString("binary"));
   const seq = p8.value as forge.asn1.Asn1[];
   const params = ((seq[1]?.value as forge.asn1.Asn1[])[1]?.value ?? []) as forge.asn1.Asn1[];
   const [P, Q, G] = params.map((x) => bigFromBytes(x.value as string));
-  const xOctets = forge.asn1.fromDer(seq[2]?.value as string);
+  const xOctets = nodeForge().asn1.fromDer(seq[2]?.value as string);
   const X = bigFromBytes(xOctets.value as string);
   if (P === undefined || Q === undefined || G === undefined) throw new FuncError("failed to generate private key");
   const Y = modPow(G, X, P);
-  const out = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.SEQUENCE, true, [asn1Int(0n), asn1Int(P), asn1Int(Q), asn1Int(G), asn1Int(Y), asn1Int(X)]);
-  return pemEncode({ type: "DSA PRIVATE KEY", headers: [], bytes: Buffer.from(forge.asn1.toDer(out).getBytes(), "binary") });
+  const out = nodeForge().asn1.create(nodeForge().asn1.Class.UNIVERSAL, nodeForge().asn1.Type.SEQUENCE, true, [asn1Int(0n), asn1Int(P), asn1Int(Q), asn1Int(G), asn1Int(Y), asn1Int(X)]);
+  return pemEncode({ type: "DSA PRIVATE KEY", headers: [], bytes: Buffer.from(nodeForge().asn1.toDer(out).getBytes(), "binary") });
 }
 
 function genPrivateKey(type: string): string {
