@@ -378,10 +378,14 @@ export function parseSecretStore(v: unknown): SecretStore {
   const o = object(v, "SecretStore");
   const kind = oneOf(o.kind, "kind", STORE_KINDS, "SecretStore");
   const spec = object(o.spec, "spec");
+  if (spec.provider === undefined || spec.provider === null) throw invalid("spec.provider", "is required: a store configures exactly one provider");
   const provider = object(spec.provider, "spec.provider");
   const keys = Object.keys(provider).filter((k) => provider[k] !== undefined && provider[k] !== null);
   const [key] = keys;
-  if (keys.length !== 1 || key === undefined) throw invalid("spec.provider", "a store configures exactly one provider");
+  if (keys.length !== 1 || key === undefined) {
+    const found = keys.length === 0 ? "none" : `${String(keys.length)} (${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ", …" : ""})`;
+    throw invalid("spec.provider", `a store configures exactly one provider, found ${found}`);
+  }
   const conditions = array(spec.conditions, "spec.conditions").map((c, i): ClusterSecretStoreCondition => {
     const x = object(c, `spec.conditions[${i}]`);
     return {
