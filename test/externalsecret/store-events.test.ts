@@ -86,7 +86,7 @@ describe("reconcileStore: events and Ready", () => {
     { why: "no spec at all", spec: undefined, message: "spec: must be an object" },
     { why: "no spec.provider", spec: { controller: "" }, message: "spec.provider: is required: a store configures exactly one provider" },
     { why: "an empty provider", spec: { provider: {} }, message: "spec.provider: a store configures exactly one provider, found none" },
-    { why: "a provider key set to null (kept by the schema's preserve-unknown-fields)", spec: { provider: { nosuch: null } }, message: "spec.provider: a store configures exactly one provider, found none" },
+    { why: "a provider key with nothing under it (YAML `doppler:`, kept by the schema's preserve-unknown-fields)", spec: { provider: { doppler: null } }, message: "spec.provider: a store configures exactly one provider, found none (doppler is empty)" },
     { why: "two providers", spec: { provider: { fake: { data: [] }, vault: { server: "http://x" } } }, message: "spec.provider: a store configures exactly one provider, found 2 (fake, vault)" },
     { why: "a provider that is not an object", spec: { provider: "vault" }, message: "spec.provider: must be an object" },
   ])("an unreadable spec gets Ready=False/InvalidProviderConfig, a Warning, and backoff: $why", async ({ spec, message }) => {
