@@ -67,7 +67,11 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   const http = new KubeHttp(loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context }));
   const registry = createRegistry({ defaultMetrics: true });
   const identity = `${flags.instance}-${randomBytes(4).toString("hex")}`;
-  const events = new EventRecorder({ http, instance: identity, controller: "kseal.dev/operator", log });
+  // Events about cluster-scoped objects (ClusterSecretStores) go to `default`, as client-go's
+  // recorder puts ESO's; an operator confined to one namespace may only write events there and in
+  // its own, so it puts them in its own.
+  const clusterEventNamespace = flags.watchNamespace === undefined ? "default" : flags.namespace;
+  const events = new EventRecorder({ http, instance: identity, controller: "kseal.dev/operator", clusterEventNamespace, log });
   const abort = new AbortController();
   const on = (c: string): boolean => flags.controllers.has(c as never);
 

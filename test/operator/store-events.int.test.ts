@@ -50,9 +50,12 @@ async function readyWith(kind: Kind, name: string, reason: string): Promise<Cond
   }, 60_000).catch(failWithLog);
 }
 
-/** This suite's operator's Events about the store (a ClusterSecretStore's are in `default`, as ESO's). */
+/**
+ * This suite's operator's Events about the store. The operator watches one namespace (its own,
+ * startOperator's --watch-namespace): a ClusterSecretStore's go there too, not to `default`.
+ */
 async function storeEvents(kind: Kind, name: string): Promise<EventsV1Event[]> {
-  const list = await eventsApi.listNamespacedEvent({ namespace: kind === "SecretStore" ? ns.name : "default" });
+  const list = await eventsApi.listNamespacedEvent({ namespace: ns.name });
   return list.items.filter((e) => e.regarding?.kind === kind && e.regarding.name === name && e.reportingInstance?.startsWith(`${POD}-`) === true);
 }
 
@@ -124,7 +127,7 @@ describe("store events and status (real kseal-operator, real kube-apiserver)", (
     expect(await eventWith("SecretStore", "empty", "Valid")).toMatchObject({ type: "Normal", note: "store validated" });
   });
 
-  it("a ClusterSecretStore kseal cannot read: Ready=False and a Warning in the default namespace", async () => {
+  it("a ClusterSecretStore kseal cannot read: Ready=False and a Warning in the operator's namespace", async () => {
     await createStore("ClusterSecretStore", clusterStore, { provider: { doppler: null } });
     const message = "spec.provider: a store configures exactly one provider, found none (doppler is empty)";
     expect(await readyWith("ClusterSecretStore", clusterStore, "InvalidProviderConfig")).toMatchObject({ status: "False", message });
