@@ -152,9 +152,9 @@ describe("reconcileStore: events and Ready", () => {
     for (const n of notes) expect(n).not.toContain(CANARY);
   });
 
-  it("an object without a name is retried and reported nowhere", async () => {
+  it("an object without a name is reported nowhere and not retried", async () => {
     const w = world();
-    expect(await reconcileStore({ kind: "SecretStore", metadata: {}, spec: fake() }, w.deps)).toMatchObject({ kind: "retry" });
+    expect(await reconcileStore({ kind: "SecretStore", metadata: {}, spec: fake() }, w.deps)).toMatchObject({ kind: "terminal" });
     expect([w.events, w.writes]).toEqual([[], []]);
   });
 

@@ -10,7 +10,7 @@
  * - A store whose Ready condition is False is reported on each ExternalSecret that uses it.
  */
 import type { Outcome } from "../../kube/outcome.ts";
-import { ok, retry } from "../../kube/outcome.ts";
+import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { KsealError, safeMessage } from "../../errors.ts";
 import type { GoRegexp } from "../../regex/go.ts";
 import { compileGoRegexp } from "../../regex/go.ts";
@@ -318,7 +318,8 @@ async function report(head: StoreHeader, verdict: StoreVerdict, capabilities: st
  */
 export async function reconcileStore(raw: unknown, deps: StoreReconcileDeps): Promise<Outcome> {
   const head = storeHeader(raw);
-  if (head === undefined) return retry(new KsealError(StoreResolveError.Invalid, "store object without metadata.name"));
+  // The API server never serves one; nothing to report on, and retrying cannot help.
+  if (head === undefined) return terminal(new KsealError(StoreResolveError.Invalid, "store object without metadata.name"));
   let store: SecretStore;
   try {
     store = parseSecretStore(raw);
