@@ -220,7 +220,7 @@ export const EsReason = {
 
 /**
  * ESO's condition (and event) reasons on a store. `InvalidStoreConfiguration` is in ESO's API, but
- * its store controller has not set it since v0.6: a store it cannot build a client for (no provider,
+ * its store controller has not set it since v0.7: a store it cannot build a client for (no provider,
  * several, an unknown one) is `InvalidProviderConfig`.
  */
 export const StoreReason = {
