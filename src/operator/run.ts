@@ -67,11 +67,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   const http = new KubeHttp(loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context }));
   const registry = createRegistry({ defaultMetrics: true });
   const identity = `${flags.instance}-${randomBytes(4).toString("hex")}`;
-  // Events about cluster-scoped objects (ClusterSecretStores) go to `default`, as client-go's
-  // recorder puts ESO's; an operator confined to one namespace may only write events there and in
-  // its own, so it puts them in its own.
-  const clusterEventNamespace = flags.watchNamespace === undefined ? "default" : flags.namespace;
-  const events = new EventRecorder({ http, instance: identity, controller: "kseal.dev/operator", clusterEventNamespace, log });
+  const events = new EventRecorder({ http, instance: identity, controller: "kseal.dev/operator", log });
   const abort = new AbortController();
   const on = (c: string): boolean => flags.controllers.has(c as never);
 
@@ -359,10 +355,15 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     }
     // Store status: validated on change and every 5 minutes (ESO's store reasons), with ESO's events
     // on the store; a repeat within the recorder's window adds to the Event's count.
+    // The API server takes events about a cluster-scoped object only in `default` (where client-go's
+    // recorder writes ESO's); an operator confined to another namespace is granted no events there
+    // (the chart's RBAC), so its ClusterSecretStores get their status but no events.
+    const clusterStoreEvents = flags.watchNamespace === undefined || flags.watchNamespace === "default";
     const storeDeps = {
       reads: deps.storeReads, status: deps.storeStatus, providers: coalesced, controllerClass: "", now: () => Date.now(), recheckMs: 300_000,
       events: {
         record: (store: StoreObjectRef, type: "Normal" | "Warning", reason: string, note: string) => {
+          if (store.kind === "ClusterSecretStore" && !clusterStoreEvents) return;
           events.record({ apiVersion: "external-secrets.io/v1", ...store }, type, reason, note);
         },
       },
