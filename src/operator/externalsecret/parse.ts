@@ -373,12 +373,12 @@ export function parseLabelSelector(v: unknown, path: string): LabelSelector | un
   return { matchLabels: stringMap(o.matchLabels, `${path}.matchLabels`), matchExpressions: exprs };
 }
 
-/** A SecretStore or ClusterSecretStore. */
 /** Up to five keys, for a message. */
 function names(keys: readonly string[]): string {
   return `${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ", …" : ""}`;
 }
 
+/** A SecretStore or ClusterSecretStore. */
 export function parseSecretStore(v: unknown): SecretStore {
   const o = object(v, "SecretStore");
   const kind = oneOf(o.kind, "kind", STORE_KINDS, "SecretStore");
