@@ -28,7 +28,7 @@ import { ReadCoalescer, storeIdentity } from "../stores/coalesce.ts";
 import type { Provider } from "../stores/contract.ts";
 import { startApiServer } from "./api-server.ts";
 import type { OperatorFlags } from "./flags.ts";
-import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore, TargetIndex } from "./externalsecret/index.ts";
+import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore, TargetIndex, type StoreObjectRef } from "./externalsecret/index.ts";
 import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
 import { CLUSTER_EXTERNAL_SECRETS, CLUSTER_SECRET_STORES, EXTERNAL_SECRETS, NAMESPACES, SECRET_STORES } from "./externalsecret/resources.ts";
 import { RolloutController } from "./rollout/controller.ts";
@@ -355,8 +355,21 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
         if (ready !== undefined) gauge.set({ name, namespace, condition: "Ready", status: ready }, 1);
       });
     }
-    // Store status: validated on change and every 5 minutes (ESO's store reasons).
-    const storeDeps = { reads: deps.storeReads, status: deps.storeStatus, providers: coalesced, controllerClass: "", now: () => Date.now(), recheckMs: 300_000 };
+    // Store status: validated on change and every 5 minutes (ESO's store reasons), with ESO's events
+    // on the store; a repeat within the recorder's window adds to the Event's count.
+    // The API server takes events about a cluster-scoped object only in `default` (where client-go's
+    // recorder writes ESO's); an operator confined to another namespace is granted no events there
+    // (the chart's RBAC), so its ClusterSecretStores get their status but no events.
+    const clusterStoreEvents = flags.watchNamespace === undefined || flags.watchNamespace === "default";
+    const storeDeps = {
+      reads: deps.storeReads, status: deps.storeStatus, providers: coalesced, controllerClass: "", now: () => Date.now(), recheckMs: 300_000,
+      events: {
+        record: (store: StoreObjectRef, type: "Normal" | "Warning", reason: string, note: string) => {
+          if (store.kind === "ClusterSecretStore" && !clusterStoreEvents) return;
+          events.record({ apiVersion: "external-secrets.io/v1", ...store }, type, reason, note);
+        },
+      },
+    };
     for (const [name, inf] of [["secretstore", stores], ["clustersecretstore", clusterStores]] as const) {
       addController({
         name,

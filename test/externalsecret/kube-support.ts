@@ -26,6 +26,8 @@ export const providers = (key: string): Promise<Provider> => {
 export interface Harness {
   readonly ns: string;
   readonly events: { type: string; reason: string; note: string }[];
+  /** Events reconcileStore recorded on stores. */
+  readonly storeEvents: { kind: string; name: string; type: string; reason: string; note: string }[];
   /** The injected clock (ms). */
   now: number;
   /** What the engine is told of its target Secrets' absence (EsDeps.secretKnownAbsent); default false. */
@@ -92,9 +94,11 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
   const clusterStores: string[] = [];
   const wired = (key: string): Promise<Provider> => (Object.hasOwn(extra, key) && extra[key] !== undefined ? Promise.resolve(extra[key]) : providers(key));
   const events: Harness["events"] = [];
+  const storeEvents: Harness["storeEvents"] = [];
   const h: Harness = {
     ns: ns.name,
     events,
+    storeEvents,
     now: Date.parse("2026-06-01T10:00:00Z"),
     assumeSecretsAbsent: false,
     async reconcile(name, namespace = ns.name) {
@@ -106,7 +110,12 @@ export async function harness(kube: TestKube, file: string, extra: Readonly<Reco
         kind === "SecretStore"
           ? await kube.custom.getNamespacedCustomObject({ ...G, namespace: ns.name, plural: "secretstores", name })
           : await kube.custom.getClusterCustomObject({ ...G, plural: "clustersecretstores", name });
-      return reconcileStore(raw, { reads: deps.storeReads, providers: wired, controllerClass: "", now: () => h.now, status: deps.storeStatus, recheckMs: 300_000 });
+      const storeEventPort = {
+        record: (store: { kind: string; name: string }, type: string, reason: string, note: string) => {
+          storeEvents.push({ kind: store.kind, name: store.name, type, reason, note });
+        },
+      };
+      return reconcileStore(raw, { reads: deps.storeReads, providers: wired, controllerClass: "", now: () => h.now, status: deps.storeStatus, events: storeEventPort, recheckMs: 300_000 });
     },
     async createEs(name, spec, metadata = {}, namespace = ns.name) {
       await kube.custom.createNamespacedCustomObject({

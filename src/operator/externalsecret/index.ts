@@ -9,6 +9,6 @@ export { customResourceDefinitions, renderCrdYaml, CRD_DIR, GROUP, VERSION } fro
 export { parseExternalSecret, parseSecretStore, parseClusterExternalSecret, parseDuration } from "./parse.ts";
 export type { ExternalSecret, SecretStore, ClusterExternalSecret } from "./types.ts";
 export { TargetIndex } from "./targets.ts";
-export { reconcileStore, resolveStore, type StoreReadPort, type StoreStatusPort } from "../secretstore/index.ts";
+export { reconcileStore, resolveStore, type StoreEventPort, type StoreObjectRef, type StoreReadPort, type StoreStatusPort } from "../secretstore/index.ts";
 export { reconcileClusterExternalSecret, type CesPorts } from "../clusterexternalsecret/index.ts";
 export { kubeCesPorts } from "../clusterexternalsecret/kube.ts";

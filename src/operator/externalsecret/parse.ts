@@ -373,15 +373,26 @@ export function parseLabelSelector(v: unknown, path: string): LabelSelector | un
   return { matchLabels: stringMap(o.matchLabels, `${path}.matchLabels`), matchExpressions: exprs };
 }
 
+/** Up to five keys, for a message. */
+function names(keys: readonly string[]): string {
+  return `${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ", …" : ""}`;
+}
+
 /** A SecretStore or ClusterSecretStore. */
 export function parseSecretStore(v: unknown): SecretStore {
   const o = object(v, "SecretStore");
   const kind = oneOf(o.kind, "kind", STORE_KINDS, "SecretStore");
   const spec = object(o.spec, "spec");
+  if (spec.provider === undefined || spec.provider === null) throw invalid("spec.provider", "is required: a store configures exactly one provider");
   const provider = object(spec.provider, "spec.provider");
   const keys = Object.keys(provider).filter((k) => provider[k] !== undefined && provider[k] !== null);
   const [key] = keys;
-  if (keys.length !== 1 || key === undefined) throw invalid("spec.provider", "a store configures exactly one provider");
+  if (keys.length !== 1 || key === undefined) {
+    // A provider key with nothing under it (`doppler:` in YAML) is null: named, as it is what the author meant.
+    const empty = Object.keys(provider).filter((k) => provider[k] === null);
+    const found = keys.length > 0 ? `${String(keys.length)} (${names(keys)})` : empty.length > 0 ? `none (${names(empty)} ${empty.length === 1 ? "is" : "are"} empty)` : "none";
+    throw invalid("spec.provider", `a store configures exactly one provider, found ${found}`);
+  }
   const conditions = array(spec.conditions, "spec.conditions").map((c, i): ClusterSecretStoreCondition => {
     const x = object(c, `spec.conditions[${i}]`);
     return {

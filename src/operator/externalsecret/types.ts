@@ -218,12 +218,17 @@ export const EsReason = {
   SecretMissing: "SecretMissing",
 } as const;
 
-/** ESO's condition reasons on a store. */
+/**
+ * ESO's condition (and event) reasons on a store. `InvalidStoreConfiguration` is in ESO's API, but
+ * its store controller has not set it since v0.7: a store it cannot build a client for (no provider,
+ * several, an unknown one) is `InvalidProviderConfig`.
+ */
 export const StoreReason = {
   Valid: "Valid",
   InvalidStore: "InvalidStoreConfiguration",
   InvalidProviderConfig: "InvalidProviderConfig",
   ValidationFailed: "ValidationFailed",
+  ValidationUnknown: "ValidationUnknown",
 } as const;
 
 /** Labels and annotations kseal (like ESO) puts on the Secrets it manages. */

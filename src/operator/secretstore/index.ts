@@ -10,7 +10,7 @@
  * - A store whose Ready condition is False is reported on each ExternalSecret that uses it.
  */
 import type { Outcome } from "../../kube/outcome.ts";
-import { ok, retry } from "../../kube/outcome.ts";
+import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { KsealError, safeMessage } from "../../errors.ts";
 import type { GoRegexp } from "../../regex/go.ts";
 import { compileGoRegexp } from "../../regex/go.ts";
@@ -191,11 +191,38 @@ export async function resolveStore(ref: StoreRef, namespace: string, deps: Resol
 }
 
 // ---------------------------------------------------------------------------------------------
-// Store status
+// Store status and events
 
 export interface StoreStatusPort {
-  /** Writes `status` of the store (status subresource). */
-  writeStatus(kind: StoreKind, namespace: string | undefined, name: string, status: { conditions: Condition[]; capabilities: string }): Promise<void>;
+  /**
+   * Writes `status` of the store (status subresource, merge patch): `capabilities` is left as it
+   * is when absent.
+   */
+  writeStatus(kind: StoreKind, namespace: string | undefined, name: string, status: { conditions: Condition[]; capabilities?: string }): Promise<void>;
+}
+
+/** The store object an event is about. */
+export interface StoreObjectRef {
+  readonly kind: StoreKind;
+  readonly name: string;
+  readonly namespace?: string | undefined;
+  readonly uid?: string | undefined;
+}
+
+/**
+ * Kubernetes Events on a store, as ESO's store controller records them. Never throws, never waits:
+ * event delivery must not fail a reconcile. The recorder behind it merges a repeat of the same
+ * event into the existing Event (src/kube/events.ts), as client-go's recorder does for ESO.
+ */
+export interface StoreEventPort {
+  record(store: StoreObjectRef, type: "Normal" | "Warning", reason: string, message: string): void;
+}
+
+/** One validation's verdict: the Ready condition's status, reason and message. */
+export interface StoreVerdict {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
 }
 
 /** Pure: the Ready condition for a validation outcome, keeping lastTransitionTime when unchanged. */
@@ -207,40 +234,105 @@ export function storeReadyCondition(previous: readonly Condition[] | undefined, 
 }
 
 /**
- * Reconciles one store: validates the provider spec statically, then asks the provider to validate
- * (credentials, reachability), and writes the Ready condition (ESO reasons Valid /
- * InvalidProviderConfig / ValidationFailed) only when it changed. Comes back in `recheckMs`.
+ * Pure: the type of the event ESO records for a verdict: Normal for `Valid` only; Warning for every
+ * other reason, including `ValidationUnknown`, which ESO reports with Ready=True.
  */
-export async function reconcileStore(raw: unknown, deps: ResolveDeps & { readonly status: StoreStatusPort; readonly recheckMs: number }): Promise<Outcome> {
-  let store: SecretStore;
-  try {
-    store = parseSecretStore(raw);
-  } catch (e: unknown) {
-    return retry(e instanceof Error ? e : new Error("invalid store"));
-  }
-  if (!storeIsMine(store, deps.controllerClass)) return ok();
-  let ready: boolean;
-  let reason: string;
-  let message: string;
+export function storeEventType(verdict: StoreVerdict): "Normal" | "Warning" {
+  return verdict.reason === StoreReason.Valid ? "Normal" : "Warning";
+}
+
+/** What can be read of a store object that does not parse: enough to report on it. */
+interface StoreHeader {
+  readonly ref: StoreObjectRef;
+  readonly controller: string;
+  readonly conditions: readonly Condition[] | undefined;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Pure: kind, name, namespace, uid, controller class and conditions of a raw store, or undefined without a name. */
+function storeHeader(raw: unknown): StoreHeader | undefined {
+  if (!isRecord(raw)) return undefined;
+  const md = isRecord(raw.metadata) ? raw.metadata : {};
+  if (typeof md.name !== "string" || md.name === "") return undefined;
+  const spec = isRecord(raw.spec) ? raw.spec : {};
+  const status = isRecord(raw.status) ? raw.status : {};
+  const conditions = Array.isArray(status.conditions)
+    ? status.conditions.filter((c): c is Condition => isRecord(c) && typeof c.type === "string" && typeof c.status === "string")
+    : undefined;
+  return {
+    ref: {
+      kind: raw.kind === "ClusterSecretStore" ? "ClusterSecretStore" : "SecretStore",
+      name: md.name,
+      namespace: typeof md.namespace === "string" && md.namespace !== "" ? md.namespace : undefined,
+      uid: typeof md.uid === "string" ? md.uid : undefined,
+    },
+    controller: typeof spec.controller === "string" ? spec.controller : "",
+    conditions,
+  };
+}
+
+export interface StoreReconcileDeps extends ResolveDeps {
+  readonly status: StoreStatusPort;
+  readonly events: StoreEventPort;
+  readonly recheckMs: number;
+}
+
+/** Validates a parsed store: its provider spec statically, then the provider itself (credentials, reachability). */
+async function validateStore(store: SecretStore, deps: ResolveDeps): Promise<StoreVerdict> {
   try {
     const provider = await deps.providers(store.spec.provider.key);
     provider.validateSpec(store.spec.provider.spec);
     const client = await provider.newClient(storeContext(store, store.metadata.namespace ?? "", deps));
     try {
       const v = await client.validate();
-      ({ ready, reason, message } = v);
+      return { ready: v.ready, reason: v.reason, message: v.message };
     } finally {
       await client.close();
     }
   } catch (e: unknown) {
-    ready = false;
-    reason = e instanceof KsealError && e.code === "STORE_INVALID_CONFIG" ? StoreReason.InvalidProviderConfig : StoreReason.ValidationFailed;
-    message = safeMessage(e);
+    const reason = e instanceof KsealError && e.code === "STORE_INVALID_CONFIG" ? StoreReason.InvalidProviderConfig : StoreReason.ValidationFailed;
+    return { ready: false, reason, message: safeMessage(e) };
   }
-  const cond = storeReadyCondition(store.status.conditions, ready, reason, message, deps.now());
-  const prev = readyCondition(store.status.conditions);
+}
+
+/** Records the verdict's event and writes the Ready condition when it changed. */
+async function report(head: StoreHeader, verdict: StoreVerdict, capabilities: string | undefined, deps: StoreReconcileDeps): Promise<void> {
+  // Every validation records its event, as ESO does; the recorder turns a repeat into a count.
+  deps.events.record(head.ref, storeEventType(verdict), verdict.reason, verdict.message);
+  const cond = storeReadyCondition(head.conditions, verdict.ready, verdict.reason, verdict.message, deps.now());
+  const prev = readyCondition(head.conditions);
   if (prev?.status !== cond.status || prev.reason !== cond.reason || prev.message !== cond.message) {
-    await deps.status.writeStatus(store.kind, store.metadata.namespace, store.metadata.name, { conditions: [cond], capabilities: "ReadOnly" });
+    await deps.status.writeStatus(head.ref.kind, head.ref.namespace, head.ref.name, { conditions: [cond], ...(capabilities === undefined ? {} : { capabilities }) });
   }
-  return ready ? ok(deps.recheckMs) : retry(new KsealError("STORE_NOT_READY", `${store.kind} "${store.metadata.name}" is not ready: ${reason}`), deps.recheckMs);
+}
+
+/**
+ * Reconciles one store, as ESO's store controller does: validates the provider spec statically,
+ * then asks the provider to validate (credentials, reachability); records an event every time
+ * (Normal `Valid` "store validated", or a Warning with the reason and the error) and writes the
+ * Ready condition only when it changed (reasons Valid / InvalidProviderConfig / ValidationFailed /
+ * ValidationUnknown). A store whose spec cannot be read at all (no provider, several) is
+ * InvalidProviderConfig, as ESO reports a store it cannot build a client for, and is retried with
+ * backoff; any other store comes back in `recheckMs`.
+ */
+export async function reconcileStore(raw: unknown, deps: StoreReconcileDeps): Promise<Outcome> {
+  const head = storeHeader(raw);
+  // The API server never serves one; nothing to report on, and retrying cannot help.
+  if (head === undefined) return terminal(new KsealError(StoreResolveError.Invalid, "store object without metadata.name"));
+  let store: SecretStore;
+  try {
+    store = parseSecretStore(raw);
+  } catch (e: unknown) {
+    if (head.controller !== deps.controllerClass) return ok();
+    const message = safeMessage(e);
+    await report(head, { ready: false, reason: StoreReason.InvalidProviderConfig, message }, undefined, deps);
+    return retry(new KsealError(StoreResolveError.Invalid, `${head.ref.kind} "${head.ref.name}" is invalid: ${message}`, { cause: e, details: { store: head.ref.name } }));
+  }
+  if (!storeIsMine(store, deps.controllerClass)) return ok();
+  const verdict = await validateStore(store, deps);
+  await report({ ...head, conditions: store.status.conditions }, verdict, "ReadOnly", deps);
+  return verdict.ready
+    ? ok(deps.recheckMs)
+    : retry(new KsealError("STORE_NOT_READY", `${store.kind} "${store.metadata.name}" is not ready: ${verdict.reason}`), deps.recheckMs);
 }
