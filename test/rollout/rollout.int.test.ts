@@ -58,13 +58,13 @@ describe("rollout restart", () => {
       const before = await generations();
       const targets = [{ kind: "Deployment" as const, name: "targeted" }];
 
-      expect(rollout.secretChanged({ namespace: ns.name, name: "creds", hash: "h1", targets }).kind).toBe("first");
+      expect(rollout.secretChanged({ namespace: ns.name, name: "creds", hash: "h1", targets })?.kind).toBe("first");
       await new Promise((r) => setTimeout(r, 2000));
       expect(await generations()).toEqual(before); // first sync: no restart
 
-      expect(rollout.secretChanged({ namespace: ns.name, name: "creds", hash: "h2", targets }).kind).toBe("changed");
+      expect(rollout.secretChanged({ namespace: ns.name, name: "creds", hash: "h2", targets })?.kind).toBe("changed");
       await new Promise((r) => setTimeout(r, 300));
-      expect(rollout.secretChanged({ namespace: ns.name, name: "creds", hash: "h3", targets }).kind).toBe("changed");
+      expect(rollout.secretChanged({ namespace: ns.name, name: "creds", hash: "h3", targets })?.kind).toBe("changed");
       await waitFor("three restarts", () => Promise.resolve(rollout.restarts === 3), 10_000, 50);
       await new Promise((r) => setTimeout(r, 2000)); // nothing else follows
 
