@@ -42,7 +42,10 @@ export const RESTART_REASON_ANNOTATION = "kseal.dev/restartReason";
  * pods, so recording there at first sight would restart every asking workload once (Stakater
  * Reloader's env-var strategy does exactly that with `--reload-on-create --sync-after-restart`: it
  * adds `STAKATER_<NAME>_SECRET` to a container, which is a rollout). A metadata write restarts
- * nothing and bumps no generation. A restart writes it in the same patch as the pod-template bump.
+ * nothing: the pod template, hence the ReplicaSet and the pods, stays as it is (a Deployment's
+ * generation still moves, as the API server bumps it on annotation changes, which the deployment
+ * controller copies to the current ReplicaSet). A restart writes it in the same patch as the
+ * pod-template bump.
  */
 export const SECRET_DIGESTS_ANNOTATION = "kseal.dev/secretDigests";
 
