@@ -6,7 +6,7 @@
  * Informers run on every replica (so a standby is warm and its /v1 API answers); controllers and
  * key creation run only on the leader.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
 import { KsealError } from "../errors.ts";
 import { KubeHttp, SECRETS, type KubeObject } from "../kube/client.ts";
 import { isAborted, sleep, systemClock } from "../kube/clock.ts";
@@ -28,10 +28,13 @@ import { ReadCoalescer, storeIdentity } from "../stores/coalesce.ts";
 import type { Provider } from "../stores/contract.ts";
 import { startApiServer } from "./api-server.ts";
 import type { OperatorFlags } from "./flags.ts";
-import { kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore, TargetIndex, type StoreObjectRef } from "./externalsecret/index.ts";
+import {
+  hmacKeyLoader, kubeCesPorts, kubeEsDeps, promEsMetrics, reconcileClusterExternalSecret, reconcileExternalSecret, reconcileStore, TargetIndex,
+  type StoreObjectRef,
+} from "./externalsecret/index.ts";
 import { ANNOTATION_DATA_HMAC, type ExternalSecret } from "./externalsecret/types.ts";
 import { CLUSTER_EXTERNAL_SECRETS, CLUSTER_SECRET_STORES, EXTERNAL_SECRETS, NAMESPACES, SECRET_STORES } from "./externalsecret/resources.ts";
-import { RolloutController } from "./rollout/controller.ts";
+import { RolloutController, rolloutDigestKey, secretDataDigest, type SecretChange } from "./rollout/index.ts";
 
 /** The store an ExternalSecret reads from, as `SecretStore/ns/name` or `ClusterSecretStore/name`. */
 function storeRefOf(es: KubeObject): string {
@@ -102,19 +105,24 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   const closers: (() => Promise<void>)[] = [];
   const queue = { concurrency: flags.concurrency };
 
+  // The cluster-held HMAC key (a Secret of the operator's namespace, created on first use): the
+  // ExternalSecret annotations and, derived from it, the rollout digests of other Secrets.
+  const clusterHmacKey = hmacKeyLoader(http, flags.namespace);
   // Rollout restarts: writers report each managed Secret's content digest after every successful
-  // sync (the first report is a baseline, later changes restart the workloads that ask for it).
-  // The digest is keyed with a per-process key and never leaves memory.
+  // sync; workloads record what they run with (src/operator/rollout/decide.ts). Records outlive
+  // this process, so the digests must too: keyed with the cluster-held key, never a per-process one.
   const rollout = on("rollout")
     ? new RolloutController({ http, debounceMs: flags.restartDebounceMs, ...(flags.watchNamespace === undefined ? {} : { namespace: flags.watchNamespace }), log, events })
     : undefined;
   if (rollout !== undefined) informers.push(...Object.values(rollout.informers));
-  const digestKey = randomBytes(32);
-  const reportSecret = (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined): void => {
+  let digestKey: Promise<KeyObject> | undefined;
+  const reportSecret = async (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined): Promise<void> => {
     if (rollout === undefined) return;
-    const h = createHmac("sha256", digestKey);
-    for (const k of Object.keys(data ?? {}).sort()) h.update(`${k}\0${data?.[k] ?? ""}\0`);
-    rollout.secretChanged({ namespace, name, hash: h.digest("base64url") });
+    digestKey ??= clusterHmacKey().then(rolloutDigestKey).catch((e: unknown) => {
+      digestKey = undefined;
+      throw e;
+    });
+    rollout.secretChanged({ namespace, name, hash: secretDataDigest(await digestKey, data) });
   };
 
   // Each controller's modules load only when it is enabled: sealing and SOPS (node-forge, age and
@@ -272,6 +280,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     const deps = kubeEsDeps({
       http,
       operatorNamespace: flags.namespace,
+      hmacKey: clusterHmacKey,
       providers: coalesced,
       // The store informers are synced before this controller starts: no GET per reconcile.
       lookups: {
@@ -398,14 +407,21 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     }
   }
 
-  if (rollout !== undefined && on("externalsecret")) {
-    // ExternalSecret-managed Secrets carry a keyed HMAC of their data: its value is the digest.
+  // ExternalSecret-managed Secrets carry a keyed HMAC of their data (cluster-held key): its value is
+  // their digest, reported from the metadata informer — on every change while the rollout runs,
+  // and all at once when it starts (a new leader has not seen the changes made before it led).
+  const esDigest = (o: KubeObject): SecretChange | undefined => {
+    const hmac = on("externalsecret") ? o.metadata?.annotations?.[ANNOTATION_DATA_HMAC] : undefined;
+    return hmac === undefined ? undefined : { namespace: o.metadata?.namespace ?? "", name: o.metadata?.name ?? "", hash: hmac };
+  };
+  if (rollout !== undefined) {
     secretsMeta.onChange((c) => {
-      const hmac = c.object.metadata?.annotations?.[ANNOTATION_DATA_HMAC];
-      const ns = c.object.metadata?.namespace ?? "";
-      const name = c.object.metadata?.name ?? "";
-      if (c.type === "deleted") rollout.secretDeleted(ns, name);
-      else if (hmac !== undefined && controllersStarted) rollout.secretChanged({ namespace: ns, name, hash: hmac });
+      if (c.type === "deleted") {
+        rollout.secretDeleted(c.object.metadata?.namespace ?? "", c.object.metadata?.name ?? "");
+        return;
+      }
+      const change = rollout.started ? esDigest(c.object) : undefined;
+      if (change !== undefined) rollout.secretChanged(change);
     });
   }
 
@@ -434,8 +450,12 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     });
     if (rollout !== undefined) {
       starting.push((async () => {
-        await Promise.all(Object.values(rollout.informers).map((i) => i.waitForSync(signal)));
-        if (!signal.aborted) rollout.start();
+        await Promise.all([...Object.values(rollout.informers), secretsMeta].map((i) => i.waitForSync(signal)));
+        if (signal.aborted) return;
+        // Reports that came before (a writer that started first) are kept for this start; every
+        // ExternalSecret-managed Secret is reported now (changes made before this leader led).
+        rollout.start();
+        rollout.secretsChanged(secretsMeta.list().flatMap((s) => esDigest(s) ?? []));
       })());
     }
     await Promise.all(starting);
@@ -444,7 +464,9 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     log.info({ controllers: controllers.map((c) => c.name) }, "controllers started");
   };
   const stopControllers = async (): Promise<void> => {
-    await Promise.all([...controllers.map((c) => c.stop()), rollout?.stop()]);
+    // The rollout stops after the writers: no report of theirs can then reach it before it leads again.
+    await Promise.all(controllers.map((c) => c.stop()));
+    await rollout?.stop();
     controllersStarted = false;
   };
 

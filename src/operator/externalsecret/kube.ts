@@ -185,6 +185,8 @@ export interface KubeEsOptions {
   readonly http: KubeHttp;
   /** Where the HMAC key Secret lives (the operator's namespace). */
   readonly operatorNamespace: string;
+  /** The HMAC key's loader, when the caller shares it (the rollout digests); default its own. */
+  readonly hmacKey?: () => Promise<Uint8Array>;
   readonly providers: (key: string) => Promise<Provider>;
   /** The operator's informers, read instead of GETs where they hold the object. */
   readonly lookups?: StoreLookups;
@@ -240,7 +242,7 @@ export function kubeEsDeps(o: KubeEsOptions): EsDeps & { readonly storeReads: St
     status: kubeEsStatusPort(http),
     events: o.events ?? { record: () => undefined },
     metrics: o.metrics ?? noMetrics,
-    hmacKey: hmacKeyLoader(http, o.operatorNamespace),
+    hmacKey: o.hmacKey ?? hmacKeyLoader(http, o.operatorNamespace),
     template: o.template ?? esoTemplateEngine,
     now,
     generate: (ref, namespace) => generate(ref, namespace, generators),

@@ -81,8 +81,11 @@ export interface SealedSecretControllerOptions {
    * the same function, EsDeps.secretKnownAbsent.)
    */
   readonly secretKnownAbsent?: (namespace: string, name: string) => boolean;
-  /** Called after every successful sync with the Secret's data (base64), for rollout restarts. */
-  readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => void;
+  /**
+   * Called after every successful sync with the Secret's data (base64), for rollout restarts. A
+   * rejection (e.g. the digest key cannot be read) makes the reconcile retry, so no report is lost.
+   */
+  readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => Promise<void>;
 }
 
 type Unsealed = UnsealResult;
@@ -166,8 +169,14 @@ export function sealedSecretReconciler(o: SealedSecretControllerOptions): (req: 
         if (!isNotFound(e)) return retry(asError(e));
       }
     }
-    if (outcome === "ok" && unsealed.ok) o.onSecretSynced?.(namespace, name, plan.write?.secret.data ?? existing?.data);
     o.metrics.conditionInfo.set({ namespace, name, condition: "Synced", instance: o.instance }, outcome === "ok" ? 1 : -1);
+    if (outcome === "ok" && unsealed.ok && o.onSecretSynced !== undefined) {
+      try {
+        await o.onSecretSynced(namespace, name, plan.write?.secret.data ?? existing?.data);
+      } catch (e: unknown) {
+        return retry(asError(e));
+      }
+    }
     if (outcome === "ok") return ok();
     const error = plan.error ?? new KsealError("SEALING_UPDATE_FAILED", event.message);
     return outcome === "retry" ? retry(error) : terminal(error);

@@ -106,8 +106,24 @@ export interface SopsControllerOptions {
   readonly events: EventRecorder;
   readonly keys: AgeKeys;
   readonly metrics: SopsMetrics;
-  /** Called after every successful sync with the Secret's data (base64), for rollout restarts. */
-  readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => void;
+  /**
+   * Called after every successful sync with the Secret's data (base64), for rollout restarts. A
+   * rejection (e.g. the digest key cannot be read) makes the reconcile retry, so no report is lost.
+   */
+  readonly onSecretSynced?: (namespace: string, name: string, data: Readonly<Record<string, string>> | undefined) => Promise<void>;
+}
+
+type SecretData = Readonly<Record<string, string>> | undefined;
+
+/** Reports each synced Secret to `onSecretSynced`; a failure becomes a retry of the reconcile. */
+async function reportSynced(o: SopsControllerOptions, namespace: string, synced: readonly (readonly [string, SecretData])[], outcome: Outcome): Promise<Outcome> {
+  if (o.onSecretSynced === undefined) return outcome;
+  try {
+    for (const [target, data] of synced) await o.onSecretSynced(namespace, target, data);
+  } catch (e: unknown) {
+    return retry(e instanceof Error ? e : new KsealError("KUBE_REQUEST_FAILED", safeMessage(e)));
+  }
+  return outcome;
 }
 
 export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileRequest<KubeObject>) => Promise<Outcome> {
@@ -133,13 +149,14 @@ export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileR
     }
     let condition: Condition = plan.condition;
     let outcome: Outcome = ok();
+    const synced: [string, SecretData][] = [];
     if (plan.kind === "write") {
       try {
         const body = plan.secret as unknown as KubeObject;
         if (existing === null) await o.http.create(SECRETS, namespace, body);
         else await o.http.replace(SECRETS, namespace, target, body);
         o.events.record(regarding, "Normal", "Decrypted", `Secret ${target} written`);
-        o.onSecretSynced?.(namespace, target, plan.secret.data);
+        synced.push([target, plan.secret.data]);
       } catch (e: unknown) {
         const message = `cannot write Secret ${target}: ${safeMessage(e)}`;
         condition = { type: "Ready", status: "False", reason: "WriteFailed", message };
@@ -147,7 +164,7 @@ export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileR
         outcome = retry(new KsealError("SOPS_WRITE_FAILED", message));
       }
     } else if (plan.kind === "unchanged") {
-      o.onSecretSynced?.(namespace, target, existing?.data);
+      synced.push([target, existing?.data]);
     } else {
       o.events.record(regarding, "Warning", plan.reason, plan.condition.message);
       outcome = terminal(new KsealError(plan.code, plan.condition.message));
@@ -165,7 +182,7 @@ export function sopsSecretReconciler(o: SopsControllerOptions): (req: ReconcileR
         if (!isNotFound(e)) return retry(e instanceof Error ? e : new KsealError("KUBE_REQUEST_FAILED", safeMessage(e)));
       }
     }
-    return outcome;
+    return reportSynced(o, namespace, synced, outcome);
   };
 }
 
@@ -206,6 +223,7 @@ export function isindirReconciler(o: SopsControllerOptions): (req: ReconcileRequ
     }
     let message = plan.condition.message;
     let outcome: Outcome = ok();
+    const synced: [string, SecretData][] = [];
     if (plan.kind === "fail") {
       o.events.record(regarding, "Warning", plan.reason, plan.condition.message);
       outcome = terminal(new KsealError(plan.code, plan.condition.message));
@@ -226,7 +244,7 @@ export function isindirReconciler(o: SopsControllerOptions): (req: ReconcileRequ
           else if (JSON.stringify(existing.data ?? {}) !== JSON.stringify(secret.data ?? {}) || existing.type !== secret.type) {
             await o.http.replace(SECRETS, namespace, target, body);
           }
-          o.onSecretSynced?.(namespace, target, secret.data);
+          synced.push([target, secret.data]);
         } catch (e: unknown) {
           message = `cannot write Secret ${target}: ${safeMessage(e)}`;
           outcome = retry(new KsealError("SOPS_WRITE_FAILED", message));
@@ -242,6 +260,6 @@ export function isindirReconciler(o: SopsControllerOptions): (req: ReconcileRequ
         if (!isNotFound(e)) return retry(e instanceof Error ? e : new KsealError("KUBE_REQUEST_FAILED", safeMessage(e)));
       }
     }
-    return outcome;
+    return reportSynced(o, namespace, synced, outcome);
   };
 }
