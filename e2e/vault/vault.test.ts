@@ -178,4 +178,15 @@ describe("e2e: OpenBao → ExternalSecret → Secret → rollout", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await syncCalls()).toEqual(names.map(() => 1));
   });
+
+  it("a deleted ExternalSecret's metric series go with it, as in ESO", async () => {
+    const series = async (name: string): Promise<number> => {
+      const text = await (await fetch(`${op?.metricsUrl ?? ""}/metrics`)).text();
+      return text.split("\n").filter((l) => l.startsWith("externalsecret_") && l.includes(`name="${name}",namespace="${ns.name}"`)).length;
+    };
+    expect(await series("fleet-0")).toBeGreaterThanOrEqual(4); // sync calls, two Ready series, duration
+    await kube.custom.deleteNamespacedCustomObject({ ...es, plural: "externalsecrets", namespace: ns.name, name: "fleet-0" });
+    await waitFor("fleet-0's series gone", async () => (await series("fleet-0")) === 0, 30_000);
+    expect(await series("fleet-1")).toBeGreaterThanOrEqual(4);
+  });
 });
