@@ -53,7 +53,9 @@ export function send(url: URL, options: SendOptions): Promise<HttpResponse> {
     req.setTimeout(IDLE_TIMEOUT_MS, () => {
       req.destroy(new Error(`no response from ${url.host} for ${String(IDLE_TIMEOUT_MS / 1000)} s`));
     });
-    req.once("error", reject);
+    // Kept for the request's life: an error after the response (a reset mid-body, an abort) must
+    // not be an unheard 'error' event; the body stream reports it to its reader.
+    req.on("error", reject);
     req.once("response", (res) => {
       resolve(res as HttpResponse);
     });

@@ -153,7 +153,7 @@ export class RolloutController {
       this.#early.set(`${change.namespace}/${change.name}`, change);
       return undefined;
     }
-    return this.#observe(change, this.#workloadsIn(change.namespace));
+    return this.#observe(change, this.#allWorkloads(change.namespace));
   }
 
   /** {@link secretChanged} for many Secrets (e.g. every managed Secret at start), one workload scan. */
@@ -178,16 +178,16 @@ export class RolloutController {
     this.planner.forgetSecret(namespace, name);
   }
 
-  #allWorkloads(): Workload[] {
+  /** The cached workloads (of `namespace` only, when given), each with its kind. */
+  #allWorkloads(namespace?: string): Workload[] {
     const all: Workload[] = [];
     for (const kind of Object.keys(RESOURCES) as WorkloadKind[]) {
-      for (const o of this.informers[kind].list()) all.push({ ...(o as Omit<Workload, "kind">), kind });
+      for (const o of this.informers[kind].list()) {
+        // Filtered before the copy: a report costs a scan of the cache, not a copy of every workload.
+        if (namespace === undefined || o.metadata?.namespace === namespace) all.push({ ...(o as Omit<Workload, "kind">), kind });
+      }
     }
     return all;
-  }
-
-  #workloadsIn(namespace: string): Workload[] {
-    return this.#allWorkloads().filter((w) => w.metadata?.namespace === namespace);
   }
 
   #view(key: string): WorkloadView {
