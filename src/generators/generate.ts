@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KsealError } from "../errors.ts";
+import { isRecord } from "../support/record.ts";
 import { cryptoRandomInt, GeneratorErrorCode, generatePassword, parsePasswordSpec, type RandomInt } from "./password.ts";
 
 export const GENERATOR_GROUP = "generators.external-secrets.io";
@@ -38,10 +39,6 @@ function unsupported(kind: string, where: string): KsealError {
     `${where} kind "${kind}" is not supported by kseal (supported: Password, UUID, ClusterGenerator of Password or UUID)`,
     { details: { kind } },
   );
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Generates from a leaf kind and its spec (Password or UUID). */

@@ -15,6 +15,7 @@
  */
 import { randomInt } from "node:crypto";
 import { KsealError } from "../errors.ts";
+import { isRecord } from "../support/record.ts";
 
 /** A uniform integer in [0, maxExclusive). Production uses node:crypto; tests inject a seeded one. */
 export type RandomInt = (maxExclusive: number) => number;
@@ -53,10 +54,6 @@ export interface PasswordSpec {
 
 function invalid(field: string, why: string): KsealError {
   return new KsealError(GeneratorErrorCode.InvalidSpec, `Password spec.${field} ${why}`, { details: { field } });
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function optInt(v: unknown, field: string): number | undefined {

@@ -5,6 +5,7 @@
  * `*` and `?` wildcards in a key (first match in key order), `#` (array length) and `#.k`
  * (the `k` of every element). Anything else simply does not match.
  */
+import { isRecord } from "../support/record.ts";
 
 /** Splits a gjson path on unescaped dots; `\x` stands for a literal `x`. */
 export function splitPath(path: string): string[] {
@@ -24,10 +25,6 @@ export function splitPath(path: string): string[] {
   }
   out.push(cur);
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

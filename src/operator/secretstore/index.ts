@@ -14,6 +14,7 @@ import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { KsealError, safeMessage } from "../../errors.ts";
 import type { GoRegexp } from "../../regex/go.ts";
 import { compileGoRegexp } from "../../regex/go.ts";
+import { isRecord } from "../../support/record.ts";
 import type { ConfigMapKeyRef, Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreContext } from "../../stores/contract.ts";
 import { parseSecretStore } from "../externalsecret/parse.ts";
 import type { ClusterSecretStoreCondition, Condition, LabelSelector, SecretStore, StoreKind, StoreRef } from "../externalsecret/types.ts";
@@ -247,8 +248,6 @@ interface StoreHeader {
   readonly controller: string;
   readonly conditions: readonly Condition[] | undefined;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Pure: kind, name, namespace, uid, controller class and conditions of a raw store, or undefined without a name. */
 function storeHeader(raw: unknown): StoreHeader | undefined {
