@@ -9,7 +9,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
+import { AppsV1Api } from "@kubernetes/client-node";
+import { reloadingDeployment } from "./fixtures.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { RESTARTED_AT_ANNOTATION, SECRET_DIGESTS_ANNOTATION } from "../../src/operator/rollout/index.ts";
@@ -25,17 +26,6 @@ const ss = { group: "bitnami.com", version: "v1alpha1", plural: "sealedsecrets" 
 const es = { group: "external-secrets.io", version: "v1" };
 let ns: { name: string; remove: () => Promise<void> };
 let op: RunningOperatorProcess | undefined;
-
-function deployment(name: string, secret: string): V1Deployment {
-  return {
-    metadata: { name, annotations: { "secret.reloader.stakater.com/reload": secret } },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "registry.invalid/none:1", envFrom: [{ secretRef: { name: secret } }] }] } },
-    },
-  };
-}
 
 async function workload(name: string): Promise<{ resourceVersion: string; digests: string | undefined; restartedAt: string | undefined }> {
   const d = await apps.readNamespacedDeployment({ namespace: ns.name, name });
@@ -98,8 +88,8 @@ describe("rollout restarts across kseal-operator restarts", () => {
     } });
     await kube.custom.createNamespacedCustomObject({ ...ss, namespace: ns.name, body: await sealed(certFile, "ss-1") });
     await waitFor("both Secrets", async () => (await secretValue("es-creds", "password")) === "es-1" && (await secretValue("ss-creds", "v")) === "ss-1", 60_000);
-    await apps.createNamespacedDeployment({ namespace: ns.name, body: deployment("es-app", "es-creds") });
-    await apps.createNamespacedDeployment({ namespace: ns.name, body: deployment("ss-app", "ss-creds") });
+    await apps.createNamespacedDeployment({ namespace: ns.name, body: reloadingDeployment("es-app", "es-creds") });
+    await apps.createNamespacedDeployment({ namespace: ns.name, body: reloadingDeployment("ss-app", "ss-creds") });
     await waitFor("both workloads adopted", async () => (await workload("es-app")).digests !== undefined && (await workload("ss-app")).digests !== undefined, 30_000);
     const adopted = { es: await workload("es-app"), ss: await workload("ss-app") };
     expect(adopted.es.restartedAt).toBeUndefined();

@@ -5,7 +5,8 @@
 // HMAC under a key derived from the cluster-held key, the same in every process.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppsV1Api, type V1Deployment } from "@kubernetes/client-node";
+import { AppsV1Api } from "@kubernetes/client-node";
+import { reloadingDeployment } from "./fixtures.ts";
 import { KubeHttp, type HttpMethod, type RequestOptions } from "../../src/kube/index.ts";
 import {
   RESTARTED_AT_ANNOTATION, RESTART_REASON_ANNOTATION, RolloutController, SECRET_DIGESTS_ANNOTATION, fingerprint, formatDigests,
@@ -60,17 +61,6 @@ async function startController(debounceMs: number): Promise<{
   };
 }
 
-function deployment(name: string, secret: string): V1Deployment {
-  return {
-    metadata: { name, annotations: { "secret.reloader.stakater.com/reload": secret } },
-    spec: {
-      replicas: 0,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "registry.invalid/app:1", envFrom: [{ secretRef: { name: secret } }] }] } },
-    },
-  };
-}
-
 async function read(name: string): Promise<{
   resourceVersion: string; template?: Record<string, string>; digests?: string; restartedAt?: string; reason?: string;
 }> {
@@ -102,7 +92,7 @@ afterAll(async () => {
 
 describe("rollout restarts across controller restarts", () => {
   it("restarts, at the next start, a workload whose Secret changed while no controller ran", async () => {
-    await apps.createNamespacedDeployment({ namespace: ns.name, body: deployment("offline", "offline-creds") });
+    await apps.createNamespacedDeployment({ namespace: ns.name, body: reloadingDeployment("offline", "offline-creds") });
     const first = await startController(500);
     try {
       first.report("offline-creds", "v1"); // the first ever sync: adopt, no restart
@@ -131,7 +121,7 @@ describe("rollout restarts across controller restarts", () => {
   });
 
   it("restarts, at the next start, a workload whose restart was still inside the debounce window when the controller stopped", async () => {
-    await apps.createNamespacedDeployment({ namespace: ns.name, body: deployment("windowed", "windowed-creds") });
+    await apps.createNamespacedDeployment({ namespace: ns.name, body: reloadingDeployment("windowed", "windowed-creds") });
     const first = await startController(60_000);
     try {
       first.report("windowed-creds", "v1");
@@ -159,7 +149,7 @@ describe("rollout restarts across controller restarts", () => {
   });
 
   it("writes nothing when a new controller starts and nothing changed", async () => {
-    await apps.createNamespacedDeployment({ namespace: ns.name, body: deployment("steady", "steady-creds") });
+    await apps.createNamespacedDeployment({ namespace: ns.name, body: reloadingDeployment("steady", "steady-creds") });
     const first = await startController(300);
     try {
       first.report("steady-creds", "v1");
