@@ -430,7 +430,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   }));
   let controllersStarted = false;
   let leading = false;
-  const startControllers = async (signal: AbortSignal): Promise<void> => {
+  const startControllersOnce = async (signal: AbortSignal): Promise<void> => {
     for (const prepare of beforeStart) {
       await prepare().catch((e: unknown) => {
         log.warn({ error: e instanceof KsealError ? e.code : e instanceof Error ? e.name : "unknown" }, "could not prepare before starting controllers");
@@ -462,6 +462,18 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     if (isAborted(signal)) return;
     controllersStarted = true;
     log.info({ controllers: controllers.map((c) => c.name) }, "controllers started");
+  };
+  // Called without awaiting (a leader callback, or start-up): waiting for an informer's sync
+  // rejects when the lead is lost or the operator stops first, and that rejection must end here —
+  // unhandled, it would end the process.
+  const startControllers = (signal: AbortSignal): void => {
+    startControllersOnce(signal).catch((e: unknown) => {
+      if (signal.aborted) {
+        log.info("stopped leading before the controllers started");
+        return;
+      }
+      log.error({ error: e instanceof KsealError ? e.code : e instanceof Error ? e.name : "unknown" }, "could not start the controllers");
+    });
   };
   const stopControllers = async (): Promise<void> => {
     // The rollout stops after the writers: no report of theirs can then reach it before it leads again.
@@ -502,7 +514,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       onStartedLeading: (signal) => {
         leading = true;
         setLeader(registry, flags.leaseName, true);
-        void startControllers(signal);
+        startControllers(signal);
       },
       onStoppedLeading: async () => {
         leading = false;
@@ -514,7 +526,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
   } else {
     leading = true;
     leaderAbort = new AbortController();
-    void startControllers(leaderAbort.signal);
+    startControllers(leaderAbort.signal);
   }
   log.info(
     { namespace: flags.namespace, apiPort: api.port, metricsPort: health.port, leaderElection: flags.leaderElect, heapTrimming: stopHeapTrimmer !== undefined },
