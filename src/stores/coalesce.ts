@@ -109,7 +109,23 @@ export function storeIdentity(
   opts: { readonly sharedAcrossNamespaces?: boolean } = {},
 ): StoreIdentity {
   const ns = store.storeKind === "SecretStore" || opts.sharedAcrossNamespaces !== true ? store.namespace : "";
-  return { provider, store: store.storeName, id: canonicalJson([provider, store.storeKind, store.storeName, ns, store.providerSpec]) };
+  return { provider, store: store.storeName, id: `${canonicalJson([provider, store.storeKind, store.storeName, ns])}${specJson(store.providerSpec)}` };
+}
+
+/**
+ * The canonical JSON of a provider spec, computed once per spec object: every refresh of every
+ * ExternalSecret asks for its store's identity, and the spec is the informer's cached object,
+ * replaced (not mutated) when the store changes.
+ */
+const specJsonMemo = new WeakMap<object, string>();
+function specJson(spec: unknown): string {
+  if (typeof spec !== "object" || spec === null) return canonicalJson(spec);
+  let json = specJsonMemo.get(spec);
+  if (json === undefined) {
+    json = canonicalJson(spec);
+    specJsonMemo.set(spec, json);
+  }
+  return json;
 }
 
 type Fetched = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SecretNotFoundError };

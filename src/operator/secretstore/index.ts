@@ -162,6 +162,21 @@ function fail(code: string, message: string, details: Record<string, string>): K
 }
 
 /**
+ * A store object from the informer's cache, parsed once per object and kind: every refresh of
+ * every ExternalSecret resolves its store, and the cached object is replaced, not mutated, when
+ * the store changes. (A listed object carries no kind; the reference says which it is.)
+ */
+const parsedStores = new WeakMap<object, SecretStore>();
+function parsedStore(raw: unknown, kind: StoreRef["kind"]): SecretStore {
+  if (typeof raw !== "object" || raw === null) return parseSecretStore(raw);
+  const known = parsedStores.get(raw);
+  if (known?.kind === kind) return known;
+  const store = parseSecretStore({ ...raw, kind });
+  parsedStores.set(raw, store);
+  return store;
+}
+
+/**
  * The client for `ref` as used from `namespace`. Throws KsealError: STORE_NOT_FOUND,
  * STORE_NAMESPACE_NOT_ALLOWED, STORE_NOT_READY, STORE_INVALID, or the provider's own store error.
  */
@@ -171,7 +186,7 @@ export async function resolveStore(ref: StoreRef, namespace: string, deps: Resol
   if (raw === undefined || raw === null) throw fail(StoreResolveError.NotFound, `${label} not found${ref.kind === "SecretStore" ? ` in namespace "${namespace}"` : ""}`, { store: ref.name });
   let store: SecretStore;
   try {
-    store = parseSecretStore(typeof raw === "object" ? { ...raw, kind: ref.kind } : raw);
+    store = parsedStore(raw, ref.kind);
   } catch (e: unknown) {
     throw new KsealError(StoreResolveError.Invalid, `${label} is invalid: ${safeMessage(e)}`, { cause: e, details: { store: ref.name } });
   }

@@ -8,6 +8,7 @@ import { VaultTokenCache } from "./auth.ts";
 import { VaultClient } from "./client.ts";
 import { nodeVaultPort } from "./node-vault.ts";
 import type { VaultPort } from "./port.ts";
+import { memoPerObject } from "../../support/memo.ts";
 import { parseVaultSpec, type VaultSpec } from "./spec.ts";
 import { setMostRecent } from "../../support/recent.ts";
 
@@ -44,6 +45,9 @@ function sharedPorts(make: (opts: { server: string; namespace?: string; caPem?: 
   };
 }
 
+/** A store's vault spec, parsed once per spec object (validated and used on every refresh). */
+const parsedSpec = memoPerObject(parseVaultSpec);
+
 export function createVaultProvider(options: VaultProviderOptions = {}): Provider {
   const tokens = options.tokens ?? new VaultTokenCache();
   // A port holds no credentials (every request carries its store's token), so stores and
@@ -52,10 +56,10 @@ export function createVaultProvider(options: VaultProviderOptions = {}): Provide
   return {
     key: "vault",
     validateSpec(providerSpec: unknown): void {
-      parseVaultSpec(providerSpec);
+      parsedSpec(providerSpec);
     },
     async newClient(ctx: StoreContext): Promise<SecretsClient> {
-      const spec = parseVaultSpec(ctx.providerSpec);
+      const spec = parsedSpec(ctx.providerSpec);
       const ca = await caPem(spec, ctx);
       const port = makePort({
         server: spec.server,
