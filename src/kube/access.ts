@@ -13,7 +13,7 @@
  */
 import { KsealError } from "../errors.ts";
 import { credentialHeaders } from "./credentials.ts";
-import { keepAliveAgent, type HttpAgent } from "./transport.ts";
+import { keepAliveAgent, type HeaderValues, type HttpAgent } from "./transport.ts";
 
 /** Everything needed to send requests to one API server as one user. */
 export interface KubeAccess {
@@ -30,8 +30,8 @@ export interface KubeAccess {
 }
 
 export interface Credentials {
-  /** Authorization and impersonation headers; empty for an anonymous user. */
-  readonly headers: Readonly<Record<string, string>>;
+  /** Authorization and impersonation headers (a list: one header line each); empty for an anonymous user. */
+  readonly headers: HeaderValues;
   /** The connection pool with the cluster's TLS settings (an HttpsAgent for an https: server). */
   readonly agent: HttpAgent;
 }
@@ -65,6 +65,10 @@ export interface UserCredentials {
   readonly basic?: { readonly username: string; readonly password: string };
   /** `as`: the user to impersonate. */
   readonly impersonate?: string;
+  /** `as-groups`: the groups to impersonate, one `Impersonate-Group` header each. */
+  readonly impersonateGroups?: readonly string[];
+  /** `as-uid`: the UID to impersonate. */
+  readonly impersonateUid?: string;
 }
 
 /** Why a kubeconfig is handed to client-node rather than used directly. */

@@ -221,7 +221,7 @@ export class KubeHttp {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
     const { headers: auth, agent } = await this.#credentials();
-    const headers: Record<string, string> = { ...auth, accept: options.accept ?? "application/json" };
+    const headers: Record<string, string | readonly string[]> = { ...auth, accept: options.accept ?? "application/json" };
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);

@@ -1,6 +1,6 @@
 /**
  * The request headers of a kubeconfig user: `Authorization` (bearer token or basic auth) and
- * `Impersonate-User`. A token file is read again on every call: kubelet rewrites projected service
+ * `Impersonate-User`/`-Group`/`-Uid`. A token file is read again on every call: kubelet rewrites projected service
  * account tokens well before they expire, and the caller decides how often to call.
  */
 import { readFile } from "node:fs/promises";
@@ -17,14 +17,17 @@ const readText: TextFileReader = (path) => readFile(path, "utf8");
  * `KUBE_CREDENTIALS_UNAVAILABLE` only when a token file cannot be read and nothing was ever read
  * from it (see {@link tokenSource}).
  */
-export function credentialHeaders(user: UserCredentials, read: TextFileReader = readText): () => Promise<Record<string, string>> {
+export function credentialHeaders(user: UserCredentials, read: TextFileReader = readText): () => Promise<Record<string, string | string[]>> {
   const token = user.bearer === undefined ? undefined : tokenSource(user.bearer, read);
   const basic = user.basic === undefined ? undefined : `Basic ${Buffer.from(`${user.basic.username}:${user.basic.password}`).toString("base64")}`;
   return async () => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string | string[]> = {};
     if (token !== undefined) headers.authorization = `Bearer ${await token()}`;
     else if (basic !== undefined) headers.authorization = basic;
     if (user.impersonate !== undefined) headers["impersonate-user"] = user.impersonate;
+    // One header line per group: the API server reads each line as one group, commas included.
+    if (user.impersonateGroups !== undefined) headers["impersonate-group"] = [...user.impersonateGroups];
+    if (user.impersonateUid !== undefined) headers["impersonate-uid"] = user.impersonateUid;
     return headers;
   };
 }

@@ -21,39 +21,62 @@ import { parse, YAMLParseError } from "yaml";
 import { KsealError } from "../errors.ts";
 import type { BearerToken, ResolvedAccess, TlsSettings, UserCredentials } from "./access.ts";
 import { readConfigFile } from "./config-files.ts";
+import { overrideCluster, overrideUser, type KubeOverrides } from "./overrides.ts";
 
 type Mapping = Readonly<Record<string, unknown>>;
 
 const isMapping = (v: unknown): v is Mapping => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Reads and parses `path`, then resolves `context` (default: the file's `current-context`). */
-export function resolveKubeconfigFile(path: string, context?: string): ResolvedAccess {
+/**
+ * Reads and parses `path`, then resolves `context` (default: the file's `current-context`) with
+ * the command line's `overrides` applied (see overrides.ts).
+ */
+export function resolveKubeconfigFile(path: string, context?: string, overrides: KubeOverrides = {}): ResolvedAccess {
   const text = readConfigFile(path, "the kubeconfig file", { path }).toString("utf8");
-  return resolveKubeconfig(text, path, context);
+  return resolveKubeconfig(parseYaml(text, path), path, context, overrides);
 }
 
-/** {@link resolveKubeconfigFile} of already read text; `path` places relative files and names errors. */
-function resolveKubeconfig(text: string, path: string, context?: string): ResolvedAccess {
+/**
+ * The cluster and user the flags alone describe, as kubectl takes `--server URL --token T` without
+ * any kubeconfig. Throws `KUBE_CONFIG_INVALID` (`details.path` "the command line") when `--server`
+ * is missing or a named file cannot be read.
+ */
+export function resolveOverridesOnly(overrides: KubeOverrides): ResolvedAccess {
+  return resolveKubeconfig({}, COMMAND_LINE, undefined, overrides);
+}
+
+/** What errors name as the "kubeconfig" when the flags alone describe the cluster. */
+const COMMAND_LINE = "the command line";
+
+/** {@link resolveKubeconfigFile} of an already parsed file; `path` places relative files and names errors. */
+function resolveKubeconfig(root: Mapping, path: string, context: string | undefined, overrides: KubeOverrides): ResolvedAccess {
   const at = new Fields(path);
-  const root = parseYaml(text, path);
   const contextName = context !== undefined && context !== "" ? context : at.string(root, "current-context", "the kubeconfig");
-  if (contextName === undefined) throw at.invalid("the kubeconfig has no current-context (choose one with --context)");
+  // Like kubectl, --server makes a context unnecessary (and a kubeconfig too).
+  if (contextName === undefined && overrides.server === undefined) {
+    throw at.invalid(path === COMMAND_LINE ? "no --server given" : "the kubeconfig has no current-context (choose one with --context)");
+  }
 
-  const ctx = at.entry(root, "contexts", "context", contextName);
-  const clusterName = at.string(ctx, "cluster", `context "${contextName}"`);
-  if (clusterName === undefined) throw at.invalid(`context "${contextName}" names no cluster`);
-  const userName = at.string(ctx, "user", `context "${contextName}"`);
-  const namespace = at.string(ctx, "namespace", `context "${contextName}"`);
+  const ctx = contextName === undefined ? {} : at.entry(root, "contexts", "context", contextName);
+  const ctxWhere = `context "${contextName ?? ""}"`;
+  const clusterName = overrides.cluster ?? at.string(ctx, "cluster", ctxWhere);
+  if (clusterName === undefined && overrides.server === undefined) throw at.invalid(`${ctxWhere} names no cluster`);
+  const userName = overrides.user ?? at.string(ctx, "user", ctxWhere);
+  const namespace = at.string(ctx, "namespace", ctxWhere);
 
-  const clusterWhere = `cluster "${clusterName}"`;
-  const cluster = at.entry(root, "clusters", "cluster", clusterName);
+  const clusterWhere = clusterName === undefined ? "the --server cluster" : `cluster "${clusterName}"`;
+  const cluster = overrideCluster(clusterName === undefined ? {} : at.entry(root, "clusters", "cluster", clusterName), overrides);
   const server = serverUrl(at, cluster, clusterWhere);
-  const user = userName === undefined ? {} : at.entry(root, "users", "user", userName);
-  const userWhere = `user "${userName ?? ""}"`;
+  const user = overrideUser(userName === undefined ? {} : at.entry(root, "users", "user", userName), overrides);
+  const userWhere = userName === undefined ? "the command line's user" : `user "${userName}"`;
 
   const reason = isSet(user.exec) ? "exec" : isSet(user["auth-provider"]) ? "auth-provider" : isSet(cluster["proxy-url"]) ? "proxy-url" : undefined;
   if (reason !== undefined) {
-    return { kind: "client-node", server, namespace, reason, kubeconfig: resolve(path), context: contextName };
+    // client-node reads the file itself, so it would not see the flags: refuse rather than ignore them.
+    if (Object.values(overrides).some((v) => v !== undefined)) {
+      throw at.invalid(`${reason === "proxy-url" ? clusterWhere : userWhere} uses ${reason}, which cannot be combined with connection flags other than --token`);
+    }
+    return { kind: "client-node", server, namespace, reason, kubeconfig: resolve(path), context: contextName ?? "" };
   }
   return {
     kind: "direct",
@@ -115,6 +138,8 @@ function userCredentials(at: Fields, user: Mapping, where: string): UserCredenti
   const username = at.string(user, "username", where);
   const password = at.string(user, "password", where);
   const impersonate = at.string(user, "as", where);
+  const impersonateUid = at.string(user, "as-uid", where);
+  const impersonateGroups = at.strings(user, "as-groups", where);
   let bearer: BearerToken | undefined;
   if (tokenFile !== undefined) bearer = { tokenFile, fallback: initialToken(at, tokenFile, token, where) };
   else if (token !== undefined) bearer = { token };
@@ -122,6 +147,8 @@ function userCredentials(at: Fields, user: Mapping, where: string): UserCredenti
     ...(bearer === undefined ? {} : { bearer }),
     ...(username === undefined ? {} : { basic: { username, password: password ?? "" } }),
     ...(impersonate === undefined ? {} : { impersonate }),
+    ...(impersonateGroups === undefined ? {} : { impersonateGroups }),
+    ...(impersonateUid === undefined ? {} : { impersonateUid }),
   };
 }
 
@@ -160,6 +187,14 @@ class Fields {
     if (v === undefined || v === null || v === "") return undefined;
     if (typeof v !== "string") throw this.invalid(`${where}: ${key} must be a string`);
     return v;
+  }
+
+  /** A list of strings; an empty list counts as unset. */
+  strings(m: Mapping, key: string, where: string): string[] | undefined {
+    const v = m[key];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw this.invalid(`${where}: ${key} must be a list of strings`);
+    return v.length === 0 ? undefined : v;
   }
 
   boolean(m: Mapping, key: string, where: string): boolean | undefined {

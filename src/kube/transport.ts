@@ -22,9 +22,12 @@ export { HttpAgent, HttpsAgent };
  */
 const IDLE_TIMEOUT_MS = 300_000;
 
+/** Request headers; a list is sent as one header line per value (`Impersonate-Group`). */
+export type HeaderValues = Readonly<Record<string, string | readonly string[]>>;
+
 export interface SendOptions {
   readonly method: string;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: HeaderValues;
   readonly body?: string | Uint8Array;
   /** The connection pool; its protocol must be the URL's (an HttpsAgent for https:). */
   readonly agent: HttpAgent;
@@ -41,7 +44,8 @@ export type HttpResponse = IncomingMessage & { readonly statusCode: number };
  */
 export function send(url: URL, options: SendOptions): Promise<HttpResponse> {
   const requestFn = url.protocol === "https:" ? httpsRequest : httpRequest;
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(options.headers)) headers[k] = typeof v === "string" ? v : [...v];
   if (options.body !== undefined) headers["content-length"] = String(Buffer.byteLength(options.body));
   return new Promise((resolve, reject) => {
     const req = requestFn(url, {

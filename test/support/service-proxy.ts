@@ -18,13 +18,15 @@ export interface ServiceProxyOptions {
   readonly namespace: string;
   /** Serve HTTPS with this certificate; the kubeconfig then trusts `caFile`. Plain HTTP without. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly caFile: string };
+  /** Require `Authorization: Bearer <token>` (401 otherwise); the kubeconfig then carries it. Any request passes without. */
+  readonly token?: string;
 }
 
 /**
  * Answers `GET /api/v1/namespaces/<ns>/services/<name>` and forwards
  * `.../services/http:<name>:<port>/proxy/<path>` to `target`, so kubeseal and the kseal CLI
  * (--validate, --re-encrypt) run unchanged against a controller on loopback. Returns the path of a
- * kubeconfig pointing at it (bearer token `none`) and the server, which the caller closes.
+ * kubeconfig pointing at it (bearer token `opts.token`, else `none`) and the server, which the caller closes.
  */
 export async function startServiceProxy(opts: ServiceProxyOptions): Promise<{ kubeconfig: string; server: Server }> {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -32,6 +34,10 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<{ ku
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
+      if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
+        res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Unauthorized", code: 401 }));
+        return;
+      }
       const proxied = /^\/api\/v1\/namespaces\/[^/]+\/services\/http:[^/:]+:[^/]*\/proxy(\/.*)$/.exec(url);
       if (proxied?.[1] !== undefined) {
         const init: RequestInit = { method: req.method ?? "GET" };
@@ -66,7 +72,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<{ ku
   writeFileSync(kubeconfig, [
     "apiVersion: v1", "kind: Config", "current-context: c",
     "clusters:", "- name: c", `  cluster: ${cluster}`,
-    "users:", "- name: u", "  user: { token: none }",
+    "users:", "- name: u", `  user: { token: "${opts.token ?? "none"}" }`,
     "contexts:", "- name: c", `  context: { cluster: c, user: u, namespace: ${opts.namespace} }`,
   ].join("\n"));
   return { kubeconfig, server };

@@ -30,7 +30,9 @@ import {
 } from "../../../src/sealing/index.ts";
 import { writeFileAtomic } from "../atomic.ts";
 import { readAll, usageError, type CliIO, type Command } from "../command.ts";
-import { controllerProxyPath, kubeClient, type KubeClient } from "./seal-kube.ts";
+import { KLOG_OPTIONS, KUBE_CONNECTION_OPTIONS, KUBE_FLAGS_HELP, kubeOverrides, normalizeGoBooleans, parseRequestTimeout } from "../kube-flags.ts";
+import { ksealVersion } from "../version.ts";
+import { controllerProxyPath, kubeClient, type KubeClient, type KubeTarget } from "./seal-kube.ts";
 
 const OPTIONS = {
   cert: { type: "string" },
@@ -53,14 +55,22 @@ const OPTIONS = {
   "allow-empty-data": { type: "boolean" },
   kubeconfig: { type: "string" },
   context: { type: "string" },
+  ...KUBE_CONNECTION_OPTIONS,
+  ...KLOG_OPTIONS,
+  version: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** The boolean flags, which pflag also takes as `--flag=true|false`. */
+const BOOLEANS: ReadonlySet<string> = new Set(Object.entries(OPTIONS).filter(([, o]) => o.type === "boolean").map(([name]) => name));
+
 type Flags = ReturnType<typeof parse>["values"];
 
-function parse(args: readonly string[]) {
+/** Parses the flags; exported for the flag-parsing tests. */
+export function parse(args: readonly string[]) {
+  const normalized = normalizeGoBooleans(args, BOOLEANS);
   try {
-    return parseArgs({ args: [...args], options: OPTIONS, allowPositionals: false, strict: true });
+    return parseArgs({ args: normalized, options: OPTIONS, allowPositionals: false, strict: true });
   } catch (e: unknown) {
     throw usageError(e instanceof Error ? e.message.split("\n")[0] ?? "bad flags" : "bad flags");
   }
@@ -83,7 +93,8 @@ const HELP = `usage: kseal [flags] < secret.yaml > sealedsecret.json
   -w, --sealed-secret-file FILE   output, replaced atomically on success (default stdout)
   --allow-empty-data              seal a Secret without data
   --kubeconfig FILE, --context NAME
-exit codes: 0 ok, 1 failed, 2 usage
+  --version                       print kseal's version
+${KUBE_FLAGS_HELP}exit codes: 0 ok, 1 failed, 2 usage
 `;
 
 export const command: Command = {
@@ -96,9 +107,15 @@ export const command: Command = {
       io.stdout.write(HELP);
       return 0;
     }
+    if (flags.version === true) {
+      io.stdout.write(`kseal version: ${ksealVersion()}\n`);
+      return 0;
+    }
     const format = parseOutputFormat(flags.format);
     const scope = parseScope(flags.scope);
-    const ctx = new Context(flags, io);
+    // Checked now, not at the first request: an offline run must not hide a bad flag either.
+    const connection = { overrides: kubeOverrides(flags, io.cwd), requestTimeoutMs: parseRequestTimeout(flags["request-timeout"]) };
+    const ctx = new Context(flags, io, connection);
 
     if (flags["fetch-cert"] === true) {
       const pem = await ctx.certPem();
@@ -115,11 +132,13 @@ export const command: Command = {
 class Context {
   readonly flags: Flags;
   readonly io: CliIO;
+  readonly #connection: Pick<KubeTarget, "overrides" | "requestTimeoutMs">;
   #kube: Promise<KubeClient> | null = null;
 
-  constructor(flags: Flags, io: CliIO) {
+  constructor(flags: Flags, io: CliIO, connection: Pick<KubeTarget, "overrides" | "requestTimeoutMs">) {
     this.flags = flags;
     this.io = io;
+    this.#connection = connection;
   }
 
   path(p: string): string {
@@ -129,6 +148,7 @@ class Context {
   kube(): Promise<KubeClient> {
     this.#kube ??= kubeClient({
       env: this.io.env,
+      ...this.#connection,
       ...(this.flags.kubeconfig === undefined ? {} : { kubeconfig: this.path(this.flags.kubeconfig) }),
       ...(this.flags.context === undefined ? {} : { context: this.flags.context }),
     });
