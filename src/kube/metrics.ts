@@ -10,9 +10,36 @@ import type { QueueMetrics } from "./queue.ts";
 
 export { Registry } from "prom-client";
 
+/**
+ * A metric that writes its own Prometheus text exposition — HELP, TYPE and one line per series,
+ * exactly as prom-client would. For metrics with a series per object: prom-client formats each
+ * series through a label object, arrays and joins, and at 10,000 ExternalSecrets one scrape of
+ * ESO's four per-ExternalSecret metrics allocated ~80 MB and paused the loop for it.
+ */
+export interface OwnExposition {
+  prometheusText(): string;
+}
+
+function hasOwnExposition(m: object): m is OwnExposition {
+  return typeof (m as Partial<OwnExposition>).prometheusText === "function";
+}
+
+/**
+ * prom-client's registry, except that a metric with {@link OwnExposition} writes its own text. Its
+ * content type is bound to the Prometheus text format (the type allows no OpenMetrics, whose
+ * counters are named differently). The frame is prom-client's `metrics()`: metrics joined by a
+ * blank line, one final newline.
+ */
+class OperatorRegistry extends Registry {
+  override async metrics(): Promise<string> {
+    const parts = await Promise.all(this.getMetricsAsArray().map(async (m) => (hasOwnExposition(m) ? m.prometheusText() : this.getSingleMetricAsString(m.name))));
+    return `${parts.join("\n\n")}\n`;
+  }
+}
+
 /** A new registry with Node's default process metrics. Create one per process. */
 export function createRegistry(options: { readonly defaultMetrics?: boolean } = {}): Registry {
-  const registry = new Registry();
+  const registry = new OperatorRegistry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   return registry;
 }

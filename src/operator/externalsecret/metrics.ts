@@ -3,6 +3,7 @@
  * condition values only — never a secret value.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { OwnExposition } from "../../kube/metrics.ts";
 
 export interface EsMetrics {
   /** One sync attempt (`externalsecret_sync_calls_total`; failures also `externalsecret_sync_calls_error`). */
@@ -35,39 +36,94 @@ interface Series {
   labels: Partial<Record<string, string | number>>;
 }
 
+/** Receives one metric's series: as prom-client series (get()) or as exposition lines. */
+interface SeriesSink {
+  /** `labels` as `[label, value]` pairs, in exposition order. */
+  add(value: number, labels: readonly (readonly [string, string])[]): void;
+}
+
+type RenderAll = (sink: SeriesSink) => void;
+
+function escapeLabelValue(v: string): string {
+  return /[\\\n"]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"') : v;
+}
+
+function escapeHelp(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+}
+
+/** prom-client's number format: `Nan`, `+Inf`, `-Inf`, else JavaScript's. */
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return "Nan";
+  if (!Number.isFinite(v)) return v < 0 ? "-Inf" : "+Inf";
+  return `${v}`;
+}
+
+/** The metric's exposition in the Prometheus text format, as prom-client writes it. */
+function exposition(name: string, help: string, type: string, renderAll: RenderAll): string {
+  let out = `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}`;
+  renderAll({
+    add(value, labels) {
+      let line = "";
+      for (const [label, v] of labels) line += `${line === "" ? "" : ","}${label}="${escapeLabelValue(v)}"`;
+      out += `\n${name}{${line}} ${formatValue(value)}`;
+    },
+  });
+  return out;
+}
+
+function asSeries(renderAll: RenderAll): Series[] {
+  const out: Series[] = [];
+  renderAll({ add: (value, labels) => out.push({ value, labels: Object.fromEntries(labels) }) });
+  return out;
+}
+
 /**
  * A prom-client metric whose series are rendered from kseal's per-ExternalSecret records at scrape
  * time instead of being kept as prom-client series. prom-client keeps a series as a hash string, a
  * label object and an entry object: at 10,000 ExternalSecrets ESO's four metrics (40,000 series)
  * were 5.2 MB of the operator's live heap (a heap snapshot's retained sizes), one small record per
- * ExternalSecret is ~1 MB.
+ * ExternalSecret is ~1 MB. The operator's registry (src/kube/metrics.ts) asks for the exposition
+ * text directly ({@link OwnExposition}); get() serves any other registry.
  */
-class RenderedGauge extends Gauge {
-  readonly #render: () => Series[];
+class RenderedGauge extends Gauge implements OwnExposition {
+  readonly #config: { readonly name: string; readonly help: string };
+  readonly #renderAll: RenderAll;
 
-  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }, render: () => Series[]) {
+  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }, renderAll: RenderAll) {
     super(config);
-    this.#render = render;
+    this.#config = config;
+    this.#renderAll = renderAll;
   }
 
   override async get(): ReturnType<Gauge["get"]> {
     // prom-client's own series map stays empty: its result is the frame, the records the values.
-    return { ...await super.get(), values: this.#render() };
+    return { ...await super.get(), values: asSeries(this.#renderAll) };
+  }
+
+  prometheusText(): string {
+    return exposition(this.#config.name, this.#config.help, "gauge", this.#renderAll);
   }
 }
 
 /** As {@link RenderedGauge}, for counters. */
-class RenderedCounter extends Counter {
-  readonly #render: () => Series[];
+class RenderedCounter extends Counter implements OwnExposition {
+  readonly #config: { readonly name: string; readonly help: string };
+  readonly #renderAll: RenderAll;
 
-  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }, render: () => Series[]) {
+  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }, renderAll: RenderAll) {
     super(config);
-    this.#render = render;
+    this.#config = config;
+    this.#renderAll = renderAll;
   }
 
   override async get(): ReturnType<Counter["get"]> {
     // prom-client's own series map stays empty: its result is the frame, the records the values.
-    return { ...await super.get(), values: this.#render() };
+    return { ...await super.get(), values: asSeries(this.#renderAll) };
+  }
+
+  prometheusText(): string {
+    return exposition(this.#config.name, this.#config.help, "counter", this.#renderAll);
   }
 }
 
@@ -83,25 +139,23 @@ export function promEsMetrics(registry: Registry): EsMetrics {
     if (r === undefined) inNamespace.set(name, r = { calls: 0, errors: 0, ready: undefined, duration: Number.NaN });
     return r;
   };
-  const render = (each: (namespace: string, name: string, r: EsRecord, out: Series[]) => void) => (): Series[] => {
-    const out: Series[] = [];
-    for (const [namespace, inNamespace] of records) for (const [name, r] of inNamespace) each(namespace, name, r, out);
-    return out;
+  const render = (each: (namespace: string, name: string, r: EsRecord, sink: SeriesSink) => void): RenderAll => (sink) => {
+    for (const [namespace, inNamespace] of records) for (const [name, r] of inNamespace) each(namespace, name, r, sink);
   };
   const labelNames = ["name", "namespace"] as const;
   const registers = [registry];
   new RenderedCounter({ name: "externalsecret_sync_calls_total", help: "Total number of ExternalSecret sync calls", labelNames, registers },
-    render((namespace, name, r, out) => { if (r.calls > 0) out.push({ value: r.calls, labels: { name, namespace } }); }));
+    render((namespace, name, r, sink) => { if (r.calls > 0) sink.add(r.calls, [["name", name], ["namespace", namespace]]); }));
   new RenderedCounter({ name: "externalsecret_sync_calls_error", help: "Total number of ExternalSecret sync errors", labelNames, registers },
-    render((namespace, name, r, out) => { if (r.errors > 0) out.push({ value: r.errors, labels: { name, namespace } }); }));
+    render((namespace, name, r, sink) => { if (r.errors > 0) sink.add(r.errors, [["name", name], ["namespace", namespace]]); }));
   new RenderedGauge({ name: "externalsecret_status_condition", help: "The status condition of an ExternalSecret", labelNames: ["name", "namespace", "condition", "status"], registers },
-    render((namespace, name, r, out) => {
+    render((namespace, name, r, sink) => {
       if (r.ready === undefined) return;
-      out.push({ value: r.ready === "True" ? 1 : 0, labels: { name, namespace, condition: "Ready", status: "True" } });
-      out.push({ value: r.ready === "False" ? 1 : 0, labels: { name, namespace, condition: "Ready", status: "False" } });
+      sink.add(r.ready === "True" ? 1 : 0, [["name", name], ["namespace", namespace], ["condition", "Ready"], ["status", "True"]]);
+      sink.add(r.ready === "False" ? 1 : 0, [["name", name], ["namespace", namespace], ["condition", "Ready"], ["status", "False"]]);
     }));
   new RenderedGauge({ name: "externalsecret_reconcile_duration", help: "Duration of the last ExternalSecret reconcile in seconds", labelNames, registers },
-    render((namespace, name, r, out) => { if (!Number.isNaN(r.duration)) out.push({ value: r.duration, labels: { name, namespace } }); }));
+    render((namespace, name, r, sink) => { if (!Number.isNaN(r.duration)) sink.add(r.duration, [["name", name], ["namespace", namespace]]); }));
   return {
     syncCall(namespace, name, failed) {
       const r = recordOf(namespace, name);
