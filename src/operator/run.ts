@@ -495,9 +495,9 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     registers: [registry],
   });
   const stopHeapTrimmer = startHeapTrimmer({
-    onTrim: ({ before, after, ms }) => {
+    onTrim: ({ before, after, ms, reason }) => {
       heapTrims.inc();
-      log.debug({ rssMbBefore: Math.round(before / 2 ** 20), rssMbAfter: Math.round(after / 2 ** 20), ms: Math.round(ms) }, "trimmed the heap");
+      log.debug({ rssMbBefore: Math.round(before / 2 ** 20), rssMbAfter: Math.round(after / 2 ** 20), ms: Math.round(ms), reason }, "trimmed the heap");
     },
   });
 

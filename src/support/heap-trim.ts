@@ -11,9 +11,23 @@
  * (V8 compacts, shrinks the old generation to the live set and releases the empty pages). A
  * saturated loop (a cold sync) is never paused, a process that did not grow is never collected,
  * and trims are at least 30 s apart.
+ *
+ * Once a process has been trimmed, it is also trimmed again a minute after its last trim even if
+ * it did not grow: a trim during a burst (the first one at 10,000 ExternalSecrets comes partway
+ * into the cold sync) leaves a baseline the quieter process never grows past, and the process
+ * then sat ~50 MB above what a trim would leave (bench/RESULTS-10k.md, session 9). A revisit that
+ * gives back little doubles the wait for the next one (up to 10 min).
  */
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
+
+export interface TrimReport {
+  readonly before: number;
+  readonly after: number;
+  readonly ms: number;
+  /** `grown`: past the line; `revisit`: a minute (or more) after the last trim. */
+  readonly reason: "grown" | "revisit";
+}
 
 export interface HeapTrimDeps {
   /** Runs one memory-reducing full collection, synchronously. */
@@ -26,7 +40,7 @@ export interface HeapTrimDeps {
   /** Share of wall time the event loop was busy since the previous call, in [0, 1]. */
   readonly busySinceLastCall: () => number;
   /** Called after each trim (for a log line or a metric); sizes in bytes. */
-  readonly onTrim?: (trim: { readonly before: number; readonly after: number; readonly ms: number }) => void;
+  readonly onTrim?: (trim: TrimReport) => void;
   readonly now?: () => number;
 }
 
@@ -49,6 +63,13 @@ export interface HeapTrimOptions {
   readonly growthRatio?: number;
   /** At least this long between two trims. Default 30 s. */
   readonly minIntervalMs?: number;
+  /**
+   * A process trimmed before is trimmed again this long after its last trim, grown or not.
+   * Default 60 s; a revisit that gives back less than half of `minGrowthBytes` doubles it, up to
+   * `maxRevisitMs` (default 10 min), and one that gives back more resets it.
+   */
+  readonly revisitMs?: number;
+  readonly maxRevisitMs?: number;
 }
 
 /**
@@ -61,6 +82,9 @@ export class HeapTrimmer {
   readonly #minGrowthBytes: number;
   readonly #growthRatio: number;
   readonly #minIntervalMs: number;
+  readonly #minRevisitMs: number;
+  readonly #maxRevisitMs: number;
+  #revisitMs: number;
   readonly #now: () => number;
   /** Resident bytes right after the last trim (or at start): the baseline growth is measured from. */
   #baseline: number;
@@ -72,6 +96,9 @@ export class HeapTrimmer {
     this.#minGrowthBytes = options.minGrowthBytes ?? 16 * 2 ** 20;
     this.#growthRatio = options.growthRatio ?? 0.1;
     this.#minIntervalMs = options.minIntervalMs ?? 30_000;
+    this.#minRevisitMs = options.revisitMs ?? 60_000;
+    this.#maxRevisitMs = Math.max(this.#minRevisitMs, options.maxRevisitMs ?? 600_000);
+    this.#revisitMs = this.#minRevisitMs;
     this.#now = deps.now ?? (() => performance.now());
     this.#baseline = deps.residentBytes();
   }
@@ -83,7 +110,9 @@ export class HeapTrimmer {
     if (busy >= this.#busyBelow || this.#now() - this.#lastTrim < this.#minIntervalMs) return false;
     const before = this.#deps.residentBytes();
     const threshold = this.#baseline + Math.max(this.#minGrowthBytes, this.#baseline * this.#growthRatio);
-    if (before <= threshold) {
+    const grown = before > threshold;
+    const revisit = !grown && this.#lastTrim !== Number.NEGATIVE_INFINITY && this.#now() - this.#lastTrim >= this.#revisitMs;
+    if (!grown && !revisit) {
       // Memory given back later (V8 releases pages on a background thread) lowers the baseline.
       this.#baseline = Math.min(this.#baseline, before);
       return false;
@@ -91,9 +120,12 @@ export class HeapTrimmer {
     const started = this.#now();
     this.#deps.collect();
     const after = this.#deps.residentBytes();
+    if (revisit) {
+      this.#revisitMs = before - after >= this.#minGrowthBytes / 2 ? this.#minRevisitMs : Math.min(this.#revisitMs * 2, this.#maxRevisitMs);
+    }
     this.#baseline = after;
     this.#lastTrim = this.#now();
-    this.#deps.onTrim?.({ before, after, ms: this.#lastTrim - started });
+    this.#deps.onTrim?.({ before, after, ms: this.#lastTrim - started, reason: grown ? "grown" : "revisit" });
     return true;
   }
 }

@@ -6,7 +6,7 @@ const MB = 2 ** 20;
 /** A heap whose size the test sets, a loop whose busy share the test sets, and a count of collections. */
 function fakeProcess(startMb: number) {
   const state = { heapMb: startMb, busy: 0, collections: 0, liveMb: startMb, now: 0 };
-  const trims: { before: number; after: number }[] = [];
+  const trims: { before: number; after: number; reason: string }[] = [];
   const trimmer = new HeapTrimmer({
     collect: () => {
       state.collections++;
@@ -14,7 +14,7 @@ function fakeProcess(startMb: number) {
     },
     residentBytes: () => state.heapMb * MB,
     busySinceLastCall: () => state.busy,
-    onTrim: (t) => trims.push({ before: t.before / MB, after: t.after / MB }),
+    onTrim: (t) => trims.push({ before: t.before / MB, after: t.after / MB, reason: t.reason }),
     now: () => state.now,
   });
   return { state, trims, trimmer };
@@ -27,7 +27,7 @@ describe("HeapTrimmer", () => {
     state.liveMb = 70;
     expect(trimmer.check()).toBe(true);
     expect(state.collections).toBe(1);
-    expect(trims).toEqual([{ before: 300, after: 70 }]);
+    expect(trims).toEqual([{ before: 300, after: 70, reason: "grown" }]);
   });
 
   it("never collects while the loop is saturated, however large the heap", () => {
@@ -71,13 +71,59 @@ describe("HeapTrimmer", () => {
     state.heapMb = 250;
     state.liveMb = 80;
     expect(trimmer.check()).toBe(true);
-    state.now = 60_000;
+    state.now = 45_000; // past the 30 s between trims, before the one-minute revisit
     expect(trimmer.check()).toBe(false); // nothing grew since
     state.heapMb = 95; // +15 MB over 80: not enough
     expect(trimmer.check()).toBe(false);
     state.heapMb = 97;
     expect(trimmer.check()).toBe(true);
     expect(state.collections).toBe(2);
+  });
+
+  it("revisits a trimmed process a minute after its last trim: a trim during a burst left a line the quiet process never crosses", () => {
+    const { state, trims, trimmer } = fakeProcess(60);
+    state.heapMb = 250;
+    state.liveMb = 200; // trimmed partway into a burst: most of it was live then
+    expect(trimmer.check()).toBe(true);
+    state.heapMb = 190; // the burst is over; 190 is under the line of 220 for good
+    state.liveMb = 120;
+    state.now = 59_999;
+    expect(trimmer.check()).toBe(false);
+    state.now = 60_000;
+    expect(trimmer.check()).toBe(true);
+    expect(trims.at(-1)).toEqual({ before: 190, after: 120, reason: "revisit" });
+  });
+
+  it("never revisits a process it never trimmed (one that did not grow is never paused)", () => {
+    const { state, trimmer } = fakeProcess(60);
+    for (let t = 0; t <= 3_600_000; t += 5_000) {
+      state.now = t;
+      expect(trimmer.check()).toBe(false);
+    }
+    expect(state.collections).toBe(0);
+  });
+
+  it("waits twice as long after a revisit that gave back little, up to 10 min, and a minute again after one that gave back much", () => {
+    const { state, trims, trimmer } = fakeProcess(60);
+    state.heapMb = 250;
+    state.liveMb = 100;
+    expect(trimmer.check()).toBe(true); // t=0, grown
+    const revisitsAt: number[] = [];
+    for (let t = 5_000; t <= 1_800_000; t += 5_000) {
+      state.now = t;
+      state.heapMb = 104; // 4 MB over the live set each time: a revisit gives back less than 8 MiB
+      if (trimmer.check()) revisitsAt.push(t);
+    }
+    expect(revisitsAt.slice(0, 5)).toEqual([60_000, 180_000, 420_000, 900_000, 1_500_000]);
+    expect(trims.slice(1).every((t) => t.reason === "revisit")).toBe(true);
+    // One that gives back much: the next comes a minute later again.
+    state.now = 1_500_000 + 600_000;
+    state.heapMb = 112; // under the line (116), 12 MB over the live set
+    expect(trimmer.check()).toBe(true);
+    expect(trims.at(-1)).toEqual({ before: 112, after: 100, reason: "revisit" });
+    state.now += 60_000;
+    state.heapMb = 110;
+    expect(trimmer.check()).toBe(true);
   });
 
   it("lowers its baseline when V8 shrinks the heap on its own", () => {
