@@ -10,7 +10,7 @@
  * left and the event loop had room since the last look, it runs one memory-reducing full collection
  * (V8 compacts, shrinks the old generation to the live set and releases the empty pages). A
  * saturated loop (a cold sync) is never paused, a process that did not grow is never collected,
- * and trims are at least 30 s apart.
+ * and trims are at least 15 s apart.
  *
  * Once a process has been trimmed, it is also trimmed again a minute after its last trim even if
  * it did not grow: a trim during a burst (the first one at 10,000 ExternalSecrets comes partway
@@ -53,15 +53,19 @@ export interface HeapTrimOptions {
   readonly busyBelow?: number;
   /**
    * Resident memory must exceed what the last trim left by this many bytes and by `growthRatio` of
-   * it. Defaults 16 MiB and 0.1: at 10,000 ExternalSecrets one refresh burst grows resident memory
-   * by ~25 MB over what a trim leaves, so a large fleet is trimmed after most bursts and spends the
-   * quiet part of each interval near its live set (ADR 0009); a small fleet never grows 16 MiB and is
+   * it. Defaults 8 MiB and 0.05: at 10,000 ExternalSecrets one refresh burst grows resident memory
+   * by ~25 MB over what a trim leaves, so a large fleet is trimmed after its bursts and spends the
+   * quiet part of each interval near its live set (ADR 0009); a small fleet never grows 8 MiB and is
    * never paused. (Earlier lines: at 0.5 a 10,000 fleet sat just under it at 379 MB; at 32 MiB and
-   * 0.25 it sat ~30 MB over its trimmed size between trims.)
+   * 0.25 it sat ~30 MB over its trimmed size between trims; at 16 MiB and 0.1 a trim that left a
+   * little more than usual set a line the next bursts stayed under.)
    */
   readonly minGrowthBytes?: number;
   readonly growthRatio?: number;
-  /** At least this long between two trims. Default 30 s. */
+  /**
+   * At least this long between two trims. Default 15 s: half the usual 30 s refresh interval, so a
+   * trim can follow each refresh burst (at 30 s the next burst often came before the next trim).
+   */
   readonly minIntervalMs?: number;
   /**
    * A process trimmed before is trimmed again this long after its last trim, grown or not.
@@ -93,9 +97,9 @@ export class HeapTrimmer {
   constructor(deps: HeapTrimDeps, options: HeapTrimOptions = {}) {
     this.#deps = deps;
     this.#busyBelow = options.busyBelow ?? 0.5;
-    this.#minGrowthBytes = options.minGrowthBytes ?? 16 * 2 ** 20;
-    this.#growthRatio = options.growthRatio ?? 0.1;
-    this.#minIntervalMs = options.minIntervalMs ?? 30_000;
+    this.#minGrowthBytes = options.minGrowthBytes ?? 8 * 2 ** 20;
+    this.#growthRatio = options.growthRatio ?? 0.05;
+    this.#minIntervalMs = options.minIntervalMs ?? 15_000;
     this.#minRevisitMs = options.revisitMs ?? 60_000;
     this.#maxRevisitMs = Math.max(this.#minRevisitMs, options.maxRevisitMs ?? 600_000);
     this.#revisitMs = this.#minRevisitMs;

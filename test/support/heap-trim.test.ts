@@ -42,26 +42,26 @@ describe("HeapTrimmer", () => {
     expect(trimmer.check()).toBe(true);
   });
 
-  it("leaves at least 30 s between two trims", () => {
+  it("leaves at least 15 s between two trims", () => {
     const { state, trimmer } = fakeProcess(60);
     state.heapMb = 300;
     expect(trimmer.check()).toBe(true);
     state.heapMb = 300;
-    state.now = 29_999;
+    state.now = 14_999;
     expect(trimmer.check()).toBe(false);
-    state.now = 30_000;
+    state.now = 15_000;
     expect(trimmer.check()).toBe(true);
     expect(state.collections).toBe(2);
   });
 
-  it("leaves a heap alone that grew by less than 16 MiB or by less than a tenth of the baseline", () => {
+  it("leaves a heap alone that grew by less than 8 MiB or by less than a twentieth of the baseline", () => {
     const { state, trimmer } = fakeProcess(60);
-    state.heapMb = 60 + 15;
+    state.heapMb = 60 + 8;
     expect(trimmer.check()).toBe(false);
     const large = fakeProcess(200);
-    large.state.heapMb = 219; // +19 MB: over 16 MiB but under a tenth of 200
+    large.state.heapMb = 209; // +9 MB: over 8 MiB but under a twentieth of 200
     expect(large.trimmer.check()).toBe(false);
-    large.state.heapMb = 221;
+    large.state.heapMb = 211;
     expect(large.trimmer.check()).toBe(true);
     expect(state.collections + large.state.collections).toBe(1);
   });
@@ -73,9 +73,9 @@ describe("HeapTrimmer", () => {
     expect(trimmer.check()).toBe(true);
     state.now = 45_000; // past the 30 s between trims, before the one-minute revisit
     expect(trimmer.check()).toBe(false); // nothing grew since
-    state.heapMb = 95; // +15 MB over 80: not enough
+    state.heapMb = 88; // +8 MB over 80: not enough
     expect(trimmer.check()).toBe(false);
-    state.heapMb = 97;
+    state.heapMb = 89;
     expect(trimmer.check()).toBe(true);
     expect(state.collections).toBe(2);
   });
@@ -85,13 +85,13 @@ describe("HeapTrimmer", () => {
     state.heapMb = 250;
     state.liveMb = 200; // trimmed partway into a burst: most of it was live then
     expect(trimmer.check()).toBe(true);
-    state.heapMb = 190; // the burst is over; 190 is under the line of 220 for good
+    state.heapMb = 205; // the burst is over; 205 is under the line of 210 for good
     state.liveMb = 120;
     state.now = 59_999;
     expect(trimmer.check()).toBe(false);
     state.now = 60_000;
     expect(trimmer.check()).toBe(true);
-    expect(trims.at(-1)).toEqual({ before: 190, after: 120, reason: "revisit" });
+    expect(trims.at(-1)).toEqual({ before: 205, after: 120, reason: "revisit" });
   });
 
   it("never revisits a process it never trimmed (one that did not grow is never paused)", () => {
@@ -111,18 +111,18 @@ describe("HeapTrimmer", () => {
     const revisitsAt: number[] = [];
     for (let t = 5_000; t <= 1_800_000; t += 5_000) {
       state.now = t;
-      state.heapMb = 104; // 4 MB over the live set each time: a revisit gives back less than 8 MiB
+      state.heapMb = 103; // 3 MB over the live set each time: a revisit gives back less than 4 MiB
       if (trimmer.check()) revisitsAt.push(t);
     }
     expect(revisitsAt.slice(0, 5)).toEqual([60_000, 180_000, 420_000, 900_000, 1_500_000]);
     expect(trims.slice(1).every((t) => t.reason === "revisit")).toBe(true);
     // One that gives back much: the next comes a minute later again.
     state.now = 1_500_000 + 600_000;
-    state.heapMb = 112; // under the line (116), 12 MB over the live set
+    state.heapMb = 107; // under the line (108.4), 7 MB over the live set
     expect(trimmer.check()).toBe(true);
-    expect(trims.at(-1)).toEqual({ before: 112, after: 100, reason: "revisit" });
+    expect(trims.at(-1)).toEqual({ before: 107, after: 100, reason: "revisit" });
     state.now += 60_000;
-    state.heapMb = 110;
+    state.heapMb = 106;
     expect(trimmer.check()).toBe(true);
   });
 
@@ -130,7 +130,7 @@ describe("HeapTrimmer", () => {
     const { state, trimmer } = fakeProcess(200);
     state.heapMb = 100;
     expect(trimmer.check()).toBe(false);
-    state.heapMb = 117; // over the new baseline of 100 by more than 16 MiB
+    state.heapMb = 109; // over the new baseline of 100 by more than 8 MiB
     expect(trimmer.check()).toBe(true);
   });
 });
