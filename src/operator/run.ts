@@ -495,6 +495,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
     registers: [registry],
   });
   const stopHeapTrimmer = startHeapTrimmer({
+    workInHand: () => controllers.some((c) => c.queue.depth + c.queue.inFlight > 0),
     onTrim: ({ before, after, ms, reason }) => {
       heapTrims.inc();
       log.debug({ rssMbBefore: Math.round(before / 2 ** 20), rssMbAfter: Math.round(after / 2 ** 20), ms: Math.round(ms), reason }, "trimmed the heap");

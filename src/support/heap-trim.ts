@@ -39,6 +39,12 @@ export interface HeapTrimDeps {
   readonly residentBytes: () => number;
   /** Share of wall time the event loop was busy since the previous call, in [0, 1]. */
   readonly busySinceLastCall: () => number;
+  /**
+   * True while work is queued or in hand (the controllers' work queues): a burst is not over, so
+   * no trim. The loop's share alone let trims into a cold sync whose loop waited on the API server
+   * more than half the time — each one a full memory-reducing collection of a large heap.
+   */
+  readonly workInHand?: () => boolean;
   /** Called after each trim (for a log line or a metric); sizes in bytes. */
   readonly onTrim?: (trim: TrimReport) => void;
   readonly now?: () => number;
@@ -111,7 +117,7 @@ export class HeapTrimmer {
   check(): boolean {
     // Always read, so each call measures the stretch since the previous one.
     const busy = this.#deps.busySinceLastCall();
-    if (busy >= this.#busyBelow || this.#now() - this.#lastTrim < this.#minIntervalMs) return false;
+    if (busy >= this.#busyBelow || this.#now() - this.#lastTrim < this.#minIntervalMs || this.#deps.workInHand?.() === true) return false;
     const before = this.#deps.residentBytes();
     const threshold = this.#baseline + Math.max(this.#minGrowthBytes, this.#baseline * this.#growthRatio);
     const grown = before > threshold;
@@ -141,6 +147,7 @@ export interface StartHeapTrimmerOptions extends HeapTrimOptions {
   /** How often to look. Default 5 s. */
   readonly intervalMs?: number;
   readonly onTrim?: HeapTrimDeps["onTrim"];
+  readonly workInHand?: HeapTrimDeps["workInHand"];
   /**
    * From the first trim on, V8 grows the old generation by at most this percentage of what a
    * collection leaves (its `--heap-growing-percent`); 0 leaves V8's own growth policy in place.
@@ -178,6 +185,7 @@ export function startHeapTrimmer(options: StartHeapTrimmerOptions = {}): (() => 
         last = current;
         return share;
       },
+      ...(options.workInHand === undefined ? {} : { workInHand: options.workInHand }),
       onTrim: (trim) => {
         if (!trimmed && growthPercent > 0) {
           // V8 reads this flag each time it sets the next collection's limit, so it takes

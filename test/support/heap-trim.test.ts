@@ -42,6 +42,26 @@ describe("HeapTrimmer", () => {
     expect(trimmer.check()).toBe(true);
   });
 
+  it("waits while work is queued or in hand, however idle the loop (a cold sync waiting on the API server)", () => {
+    let working = true;
+    const state = { heapMb: 60, collections: 0 };
+    const trimmer = new HeapTrimmer({
+      collect: () => {
+        state.collections++;
+        state.heapMb = 70;
+      },
+      residentBytes: () => state.heapMb * MB,
+      busySinceLastCall: () => 0.2,
+      workInHand: () => working,
+      now: () => 0,
+    });
+    state.heapMb = 300;
+    expect(trimmer.check()).toBe(false);
+    working = false;
+    expect(trimmer.check()).toBe(true);
+    expect(state.collections).toBe(1);
+  });
+
   it("leaves at least 15 s between two trims", () => {
     const { state, trimmer } = fakeProcess(60);
     state.heapMb = 300;
