@@ -91,7 +91,7 @@ describe("HeapTrimmer", () => {
     state.heapMb = 250;
     state.liveMb = 80;
     expect(trimmer.check()).toBe(true);
-    state.now = 45_000; // past the 30 s between trims, before the one-minute revisit
+    state.now = 45_000; // past the 15 s between trims, before the one-minute revisit
     expect(trimmer.check()).toBe(false); // nothing grew since
     state.heapMb = 88; // +8 MB over 80: not enough
     expect(trimmer.check()).toBe(false);
