@@ -17,7 +17,7 @@ export { Registry } from "prom-client";
  * ESO's four per-ExternalSecret metrics allocated ~80 MB and paused the loop for it.
  */
 export interface OwnExposition {
-  prometheusText(): string;
+  prometheusText(): Promise<string>;
 }
 
 function hasOwnExposition(m: object): m is OwnExposition {

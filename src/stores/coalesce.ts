@@ -29,6 +29,7 @@ import { SecretNotFoundError, StoreErrorCode, storeError, type FindSpec, type Re
 import { isKsealError } from "../errors.ts";
 import { fromUtf8, jsonValueBytes, objectToMap, pickProperty, tryParseJson } from "./support.ts";
 import { canonicalJson } from "../support/canonical-json.ts";
+import { memoPerObject } from "../support/memo.ts";
 
 /** ESO's `status` label values of `externalsecret_provider_api_calls_count`. */
 export type CallStatus = "success" | "error";
@@ -117,16 +118,7 @@ export function storeIdentity(
  * ExternalSecret asks for its store's identity, and the spec is the informer's cached object,
  * replaced (not mutated) when the store changes.
  */
-const specJsonMemo = new WeakMap<object, string>();
-function specJson(spec: unknown): string {
-  if (typeof spec !== "object" || spec === null) return canonicalJson(spec);
-  let json = specJsonMemo.get(spec);
-  if (json === undefined) {
-    json = canonicalJson(spec);
-    specJsonMemo.set(spec, json);
-  }
-  return json;
-}
+const specJson = memoPerObject(canonicalJson);
 
 type Fetched = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SecretNotFoundError };
 

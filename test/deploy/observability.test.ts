@@ -1,7 +1,7 @@
 /**
  * The Grafana dashboard and the Prometheus rules parse, and reference only metrics kseal exports
- * (every `new Counter|Gauge|Histogram|Summary({ name: "…" })` under src/, and the ExternalSecret
- * metrics' `new RenderedCounter|RenderedGauge({ name: "…" })`).
+ * (every `new Counter|Gauge|Histogram|Summary({ name: "…" })` under src/, the ExternalSecret
+ * metrics' included).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

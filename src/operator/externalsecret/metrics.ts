@@ -79,52 +79,24 @@ function asSeries(renderAll: RenderAll): Series[] {
 }
 
 /**
- * A prom-client metric whose series are rendered from kseal's per-ExternalSecret records at scrape
- * time instead of being kept as prom-client series. prom-client keeps a series as a hash string, a
- * label object and an entry object: at 10,000 ExternalSecrets ESO's four metrics (40,000 series)
- * were 5.2 MB of the operator's live heap (a heap snapshot's retained sizes), one small record per
- * ExternalSecret is ~1 MB. The operator's registry (src/kube/metrics.ts) asks for the exposition
- * text directly ({@link OwnExposition}); get() serves any other registry.
+ * Makes `metric` (registered, its own series map left empty) render its series from kseal's
+ * per-ExternalSecret records at scrape time instead of keeping them as prom-client series.
+ * prom-client keeps a series as a hash string, a label object and an entry object: at 10,000
+ * ExternalSecrets ESO's four metrics (40,000 series) were 5.2 MB of the operator's live heap (a heap
+ * snapshot's retained sizes), one small record per ExternalSecret is ~1 MB. The operator's registry
+ * (src/kube/metrics.ts) asks for the exposition text directly ({@link OwnExposition}); `get()`
+ * serves any other registry — prom-client's frame, the records' values.
  */
-class RenderedGauge extends Gauge implements OwnExposition {
-  readonly #config: { readonly name: string; readonly help: string };
-  readonly #renderAll: RenderAll;
-
-  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }, renderAll: RenderAll) {
-    super(config);
-    this.#config = config;
-    this.#renderAll = renderAll;
-  }
-
-  override async get(): ReturnType<Gauge["get"]> {
-    // prom-client's own series map stays empty: its result is the frame, the records the values.
-    return { ...await super.get(), values: asSeries(this.#renderAll) };
-  }
-
-  prometheusText(): string {
-    return exposition(this.#config.name, this.#config.help, "gauge", this.#renderAll);
-  }
-}
-
-/** As {@link RenderedGauge}, for counters. */
-class RenderedCounter extends Counter implements OwnExposition {
-  readonly #config: { readonly name: string; readonly help: string };
-  readonly #renderAll: RenderAll;
-
-  constructor(config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] }, renderAll: RenderAll) {
-    super(config);
-    this.#config = config;
-    this.#renderAll = renderAll;
-  }
-
-  override async get(): ReturnType<Counter["get"]> {
-    // prom-client's own series map stays empty: its result is the frame, the records the values.
-    return { ...await super.get(), values: asSeries(this.#renderAll) };
-  }
-
-  prometheusText(): string {
-    return exposition(this.#config.name, this.#config.help, "counter", this.#renderAll);
-  }
+function renderFromRecords(metric: Gauge | Counter, renderAll: RenderAll): void {
+  const frame = metric.get.bind(metric);
+  const rendering: OwnExposition & Pick<Gauge | Counter, "get"> = {
+    get: async () => ({ ...await frame(), values: asSeries(renderAll) }),
+    prometheusText: async () => {
+      const { name, help, type } = await frame();
+      return exposition(name, help, String(type), renderAll);
+    },
+  };
+  Object.assign(metric, rendering);
 }
 
 /** The prom-client implementation, registered on the operator's one registry. */
@@ -139,23 +111,25 @@ export function promEsMetrics(registry: Registry): EsMetrics {
     if (r === undefined) inNamespace.set(name, r = { calls: 0, errors: 0, ready: undefined, duration: Number.NaN });
     return r;
   };
-  const render = (each: (namespace: string, name: string, r: EsRecord, sink: SeriesSink) => void): RenderAll => (sink) => {
-    for (const [namespace, inNamespace] of records) for (const [name, r] of inNamespace) each(namespace, name, r, sink);
-  };
   const labelNames = ["name", "namespace"] as const;
   const registers = [registry];
-  new RenderedCounter({ name: "externalsecret_sync_calls_total", help: "Total number of ExternalSecret sync calls", labelNames, registers },
-    render((namespace, name, r, sink) => { if (r.calls > 0) sink.add(r.calls, [["name", name], ["namespace", namespace]]); }));
-  new RenderedCounter({ name: "externalsecret_sync_calls_error", help: "Total number of ExternalSecret sync errors", labelNames, registers },
-    render((namespace, name, r, sink) => { if (r.errors > 0) sink.add(r.errors, [["name", name], ["namespace", namespace]]); }));
-  new RenderedGauge({ name: "externalsecret_status_condition", help: "The status condition of an ExternalSecret", labelNames: ["name", "namespace", "condition", "status"], registers },
-    render((namespace, name, r, sink) => {
+  const rendered = (metric: Gauge | Counter, each: (namespace: string, name: string, r: EsRecord, sink: SeriesSink) => void): void => {
+    renderFromRecords(metric, (sink) => {
+      for (const [namespace, inNamespace] of records) for (const [name, r] of inNamespace) each(namespace, name, r, sink);
+    });
+  };
+  rendered(new Counter({ name: "externalsecret_sync_calls_total", help: "Total number of ExternalSecret sync calls", labelNames, registers }),
+    (namespace, name, r, sink) => { if (r.calls > 0) sink.add(r.calls, [["name", name], ["namespace", namespace]]); });
+  rendered(new Counter({ name: "externalsecret_sync_calls_error", help: "Total number of ExternalSecret sync errors", labelNames, registers }),
+    (namespace, name, r, sink) => { if (r.errors > 0) sink.add(r.errors, [["name", name], ["namespace", namespace]]); });
+  rendered(new Gauge({ name: "externalsecret_status_condition", help: "The status condition of an ExternalSecret", labelNames: ["name", "namespace", "condition", "status"], registers }),
+    (namespace, name, r, sink) => {
       if (r.ready === undefined) return;
       sink.add(r.ready === "True" ? 1 : 0, [["name", name], ["namespace", namespace], ["condition", "Ready"], ["status", "True"]]);
       sink.add(r.ready === "False" ? 1 : 0, [["name", name], ["namespace", namespace], ["condition", "Ready"], ["status", "False"]]);
-    }));
-  new RenderedGauge({ name: "externalsecret_reconcile_duration", help: "Duration of the last ExternalSecret reconcile in seconds", labelNames, registers },
-    render((namespace, name, r, sink) => { if (!Number.isNaN(r.duration)) sink.add(r.duration, [["name", name], ["namespace", namespace]]); }));
+    });
+  rendered(new Gauge({ name: "externalsecret_reconcile_duration", help: "Duration of the last ExternalSecret reconcile in seconds", labelNames, registers }),
+    (namespace, name, r, sink) => { if (!Number.isNaN(r.duration)) sink.add(r.duration, [["name", name], ["namespace", namespace]]); });
   return {
     syncCall(namespace, name, failed) {
       const r = recordOf(namespace, name);

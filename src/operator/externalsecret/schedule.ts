@@ -2,9 +2,9 @@
  * Cron arithmetic for `refreshSchedule` and `syncWindows`, on an injected instant (ms since epoch,
  * UTC). Supports five/six-field cron, `@hourly`-style descriptors and `@every <duration>`.
  */
-import { createRequire } from "node:module";
 import type { CronExpressionParser } from "cron-parser";
 import { KsealError } from "../../errors.ts";
+import { lazyRequire } from "../../support/lazy-require.ts";
 import { parseDuration } from "./parse.ts";
 
 export const INVALID_SCHEDULE = "ES_INVALID_SCHEDULE";
@@ -21,15 +21,11 @@ function every(expr: string): number | undefined {
  * cron-parser, loaded on the first cron expression: it brings luxon, ~1 MB of code and source that
  * a fleet on `refreshInterval` (the common case, and the benchmarked one) never runs.
  */
-let cron: typeof CronExpressionParser | undefined;
-function cronParser(): typeof CronExpressionParser {
-  cron ??= (createRequire(import.meta.url)("cron-parser") as { CronExpressionParser: typeof CronExpressionParser }).CronExpressionParser;
-  return cron;
-}
+const cronParser = lazyRequire("cron-parser") as () => { CronExpressionParser: typeof CronExpressionParser };
 
 function parse(expr: string, at: number): ReturnType<typeof CronExpressionParser.parse> {
   try {
-    return cronParser().parse(expr, { currentDate: new Date(at), tz: "UTC" });
+    return cronParser().CronExpressionParser.parse(expr, { currentDate: new Date(at), tz: "UTC" });
   } catch (e: unknown) {
     throw new KsealError(INVALID_SCHEDULE, `schedule "${expr}" is not a valid cron expression`, { cause: e });
   }

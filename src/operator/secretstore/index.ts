@@ -15,6 +15,7 @@ import { KsealError, safeMessage } from "../../errors.ts";
 import type { GoRegexp } from "../../regex/go.ts";
 import { compileGoRegexp } from "../../regex/go.ts";
 import { isRecord } from "../../support/record.ts";
+import { memoPerObject } from "../../support/memo.ts";
 import type { ConfigMapKeyRef, Provider, SecretKeyRef, SecretsClient, ServiceAccountRef, StoreContext } from "../../stores/contract.ts";
 import { parseSecretStore } from "../externalsecret/parse.ts";
 import type { ClusterSecretStoreCondition, Condition, LabelSelector, SecretStore, StoreKind, StoreRef } from "../externalsecret/types.ts";
@@ -162,18 +163,17 @@ function fail(code: string, message: string, details: Record<string, string>): K
 }
 
 /**
- * A store object from the informer's cache, parsed once per object and kind: every refresh of
- * every ExternalSecret resolves its store, and the cached object is replaced, not mutated, when
- * the store changes. (A listed object carries no kind; the reference says which it is.)
+ * A store object from the informer's cache, parsed once per object: every refresh of every
+ * ExternalSecret resolves its store, and the cached object is replaced, not mutated, when the store
+ * changes. (A listed object carries no kind; the reference says which it is.)
  */
-const parsedStores = new WeakMap<object, SecretStore>();
-function parsedStore(raw: unknown, kind: StoreRef["kind"]): SecretStore {
-  if (typeof raw !== "object" || raw === null) return parseSecretStore(raw);
-  const known = parsedStores.get(raw);
-  if (known?.kind === kind) return known;
-  const store = parseSecretStore({ ...raw, kind });
-  parsedStores.set(raw, store);
-  return store;
+const parsedStores: Readonly<Record<StoreRef["kind"], (raw: unknown) => SecretStore>> = {
+  SecretStore: memoPerObject((raw) => parseSecretStore(withKind(raw, "SecretStore"))),
+  ClusterSecretStore: memoPerObject((raw) => parseSecretStore(withKind(raw, "ClusterSecretStore"))),
+};
+
+function withKind(raw: unknown, kind: StoreRef["kind"]): unknown {
+  return typeof raw === "object" && raw !== null ? { ...raw, kind } : raw;
 }
 
 /**
@@ -186,7 +186,7 @@ export async function resolveStore(ref: StoreRef, namespace: string, deps: Resol
   if (raw === undefined || raw === null) throw fail(StoreResolveError.NotFound, `${label} not found${ref.kind === "SecretStore" ? ` in namespace "${namespace}"` : ""}`, { store: ref.name });
   let store: SecretStore;
   try {
-    store = parsedStore(raw, ref.kind);
+    store = parsedStores[ref.kind](raw);
   } catch (e: unknown) {
     throw new KsealError(StoreResolveError.Invalid, `${label} is invalid: ${safeMessage(e)}`, { cause: e, details: { store: ref.name } });
   }
