@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import type { KubeOverrides } from "../../src/kube/overrides.ts";
+import { goDurationMs } from "../../src/support/go-duration.ts";
 import { usageError } from "./command.ts";
 
 /** kubectl's connection flags, as node:util parseArgs options. */
@@ -121,28 +122,18 @@ export function kubeOverrides(flags: ConnectionValues, cwd: string): KubeOverrid
 
 const set = (v: string | undefined): string | undefined => (v === "" ? undefined : v);
 
-const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /**
  * `--request-timeout` in milliseconds, 0 for none — client-go's syntax: a whole number of seconds,
- * or a Go duration (`10s`, `1m30s`, `1.5h`). Throws `CLI_USAGE` for anything else or a negative value.
+ * or a Go duration (`10s`, `1m30s`, `1.5h`, a leading `+` allowed). Throws `CLI_USAGE` for anything
+ * else or a negative value.
  */
 export function parseRequestTimeout(value: string | undefined): number {
   if (value === undefined || value === "") return 0;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const bad = usageError(`invalid --request-timeout "${value}": a whole number of seconds, or a number with a unit (e.g. 1s, 2m, 3h)`);
-  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/;
-  let rest = value.startsWith("+") ? value.slice(1) : value;
-  if (rest === "" || value.startsWith("-")) throw bad;
-  let ms = 0;
-  while (rest !== "") {
-    const m = part.exec(rest);
-    if (m === null) throw bad;
-    ms += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
-    rest = rest.slice(m[0].length);
-  }
+  const ms = goDurationMs(value.startsWith("+") ? value.slice(1) : value);
+  if (ms === undefined) throw usageError(`invalid --request-timeout "${value}": a whole number of seconds, or a number with a unit (e.g. 1s, 2m, 3h)`);
   // A timeout that rounds to nothing would be "no timeout"; client-go would time out at once.
-  return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
+  return ms === 0 && /[1-9]/.test(value) ? 1 : ms;
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * Every function throws `KsealError("ES_INVALID_SPEC")` naming the JSON path; never a value.
  */
+import { goDurationMs } from "../../support/go-duration.ts";
 import { KsealError } from "../../errors.ts";
 import type {
   ClusterExternalSecret,
@@ -93,21 +94,11 @@ function optional<K extends string, V>(key: K, v: V | undefined): Partial<Record
   return v === undefined ? {} : ({ [key]: v } as Record<K, V>);
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** Go's `time.ParseDuration` (what `metav1.Duration` accepts), in milliseconds. */
 export function parseDuration(text: string, path = "duration"): number {
-  if (text === "0") return 0;
-  const re = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    total += Number(m[1]) * (UNITS[m[2] ?? ""] ?? 0);
-    pos = re.lastIndex;
-  }
-  if (pos === 0 || pos !== text.length) throw invalid(path, "is not a duration such as 1h, 15m or 30s");
-  return Math.round(total);
+  const ms = goDurationMs(text);
+  if (ms === undefined) throw invalid(path, "is not a duration such as 1h, 15m or 30s");
+  return ms;
 }
 
 function meta(v: unknown, path: string): ObjectMeta {
