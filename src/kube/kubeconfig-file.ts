@@ -21,7 +21,7 @@ import { parse, YAMLParseError } from "yaml";
 import { KsealError } from "../errors.ts";
 import type { BearerToken, ResolvedAccess, TlsSettings, UserCredentials } from "./access.ts";
 import { readConfigFile } from "./config-files.ts";
-import { overrideCluster, overrideUser, type KubeOverrides } from "./overrides.ts";
+import { hasOverrides, overrideCluster, overrideUser, type KubeOverrides } from "./overrides.ts";
 
 type Mapping = Readonly<Record<string, unknown>>;
 
@@ -73,7 +73,7 @@ function resolveKubeconfig(root: Mapping, path: string, context: string | undefi
   const reason = isSet(user.exec) ? "exec" : isSet(user["auth-provider"]) ? "auth-provider" : isSet(cluster["proxy-url"]) ? "proxy-url" : undefined;
   if (reason !== undefined) {
     // client-node reads the file itself, so it would not see the flags: refuse rather than ignore them.
-    if (Object.values(overrides).some((v) => v !== undefined)) {
+    if (hasOverrides(overrides)) {
       throw at.invalid(`${reason === "proxy-url" ? clusterWhere : userWhere} uses ${reason}, which cannot be combined with connection flags other than --token`);
     }
     return { kind: "client-node", server, namespace, reason, kubeconfig: resolve(path), context: contextName ?? "" };

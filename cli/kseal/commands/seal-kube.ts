@@ -10,7 +10,7 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { KsealError } from "../../../src/errors.ts";
 import type { KubeAccess } from "../../../src/kube/access.ts";
-import { hasOverrides, type KubeOverrides } from "../../../src/kube/overrides.ts";
+import type { KubeOverrides } from "../../../src/kube/overrides.ts";
 
 export interface KubeTarget {
   readonly kubeconfig?: string;
@@ -57,7 +57,7 @@ export async function kubeClient(target: KubeTarget): Promise<KubeClient> {
   }
   let access: KubeAccess;
   try {
-    access = loadKubeConfig({ kubeconfig: file, context: target.context, env: target.env, ...(hasOverrides(overrides) ? { overrides } : {}) });
+    access = loadKubeConfig({ kubeconfig: file, context: target.context, env: target.env, overrides });
   } catch (e: unknown) {
     // One code for "no usable kubeconfig", as the CLI has always said; the loader's message says why.
     if (e instanceof KsealError) throw new KsealError("KUBE_CONFIG_MISSING", `cannot load the kubeconfig: ${e.message}`, { cause: e, details: { ...e.details } });
