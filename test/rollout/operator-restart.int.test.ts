@@ -14,7 +14,7 @@ import { reloadingDeployment } from "./fixtures.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../../cli/kseal/run.ts";
 import { RESTARTED_AT_ANNOTATION, SECRET_DIGESTS_ANNOTATION } from "../../src/operator/rollout/index.ts";
-import { waitFor } from "../peers/process.ts";
+import { sleep, waitFor } from "../peers/process.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { applyProjectCrds, startOperator, type RunningOperatorProcess } from "../support/operator.ts";
 import { servedCertificate } from "../operator/served.ts";
@@ -58,8 +58,6 @@ async function stop(): Promise<void> {
   await op?.stop();
   op = undefined;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   ns = await createNamespace(kube, import.meta.filename);

@@ -12,7 +12,7 @@ import {
   RESTARTED_AT_ANNOTATION, RESTART_REASON_ANNOTATION, RolloutController, SECRET_DIGESTS_ANNOTATION, fingerprint, formatDigests,
   rolloutDigestKey, secretDataDigest,
 } from "../../src/operator/rollout/index.ts";
-import { waitFor } from "../peers/process.ts";
+import { sleep, waitFor } from "../peers/process.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 
 const kube = testKube();
@@ -80,8 +80,6 @@ function recordFor(name: string, value: string): string | undefined {
   const digest = secretDataDigest(rolloutDigestKey(clusterKey), { v: Buffer.from(value).toString("base64") });
   return formatDigests(new Map([[name, fingerprint(digest)]]));
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   ns = await createNamespace(kube, import.meta.filename);
