@@ -3,12 +3,14 @@
 // node, and bodies that are not JSON. The KV reads themselves run against OpenBao in
 // smoke-vault.int.test.ts, https with a private CA in vault-ca-configmap.int.test.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeVaultPort } from "../../src/stores/vault/node-vault.ts";
+import { testPki } from "../support/tls.ts";
 
 interface Seen {
-  readonly server: "standby" | "active";
+  readonly server: "standby" | "active" | "tls-standby";
   readonly method: string;
   readonly url: string;
   readonly token: string | undefined;
@@ -18,9 +20,11 @@ interface Seen {
 const seen: Seen[] = [];
 let standby: Server;
 let active: Server;
+let tlsStandby: Server;
+const pki = testPki({ serverIp: "127.0.0.1" });
 
-function addr(s: Server): string {
-  return `http://127.0.0.1:${String((s.address() as AddressInfo).port)}`;
+function addr(s: Server, scheme = "http"): string {
+  return `${scheme}://127.0.0.1:${String((s.address() as AddressInfo).port)}`;
 }
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
@@ -62,10 +66,16 @@ beforeAll(async () => {
     res.writeHead(307, { location: `${addr(active)}${req.url ?? "/"}` }).end();
   }));
   await listen(standby);
+  tlsStandby = createHttpsServer({ cert: pki.serverCertPem, key: pki.serverKeyPem }, handler("tls-standby", (req, res) => {
+    if (req.url === "/v1/secret/data/down") res.writeHead(307, { location: `${addr(active)}/v1/secret/data/app` }).end();
+    else if (req.url === "/v1/secret/data/up") res.writeHead(307, { location: "/v1/secret/data/ok" }).end();
+    else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: { data: { pw: "tls" } } }));
+  }));
+  await listen(tlsStandby);
 });
 
 afterAll(async () => {
-  await Promise.all([standby, active].map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all([standby, active, tlsStandby].map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
 describe("node-vault over kseal's HTTP", () => {
@@ -78,6 +88,22 @@ describe("node-vault over kseal's HTTP", () => {
       { server: "standby", method: "PUT", url: "/v1/secret/data/app", token: "t0k", body: '{"data":{"pw":"p"}}' },
       { server: "active", method: "PUT", url: "/v1/secret/data/app", token: "t0k", body: '{"data":{"pw":"p"}}' },
     ]);
+  });
+
+  it("does not follow a redirect from https to http: the token would cross in clear", async () => {
+    seen.length = 0;
+    const port = nodeVaultPort({ server: addr(tlsStandby, "https"), caPem: pki.caPem });
+    const res = await port.request({ method: "GET", path: "secret/data/down", token: "t0k" });
+    expect(res.status).toBe(307);
+    expect(seen.map((s) => s.server)).toEqual(["tls-standby"]);
+  });
+
+  it("follows a redirect that stays on https, trusting the store's CA", async () => {
+    seen.length = 0;
+    const port = nodeVaultPort({ server: addr(tlsStandby, "https"), caPem: pki.caPem });
+    const res = await port.request({ method: "GET", path: "secret/data/up", token: "t0k" });
+    expect(res).toEqual({ status: 200, body: { data: { data: { pw: "tls" } } } });
+    expect(seen.map((s) => `${s.server} ${s.url} ${String(s.token)}`)).toEqual(["tls-standby /v1/secret/data/up t0k", "tls-standby /v1/secret/data/ok t0k"]);
   });
 
   it("answers a non-2xx as its status with the parsed JSON, never a throw", async () => {

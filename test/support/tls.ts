@@ -1,6 +1,6 @@
 /**
- * A throw-away PKI for TLS tests: a CA, a server certificate for one DNS name (not for the IP the
- * test server listens on, so that only a TLS server name makes it verify) and a client
+ * A throw-away PKI for TLS tests: a CA, a server certificate for one DNS name (by default not for
+ * the IP the test server listens on, so that only a TLS server name makes it verify) and a client
  * certificate, all PEM.
  */
 import { generateKeyPairSync } from "node:crypto";
@@ -40,8 +40,11 @@ function certificate(
   return forge.pki.certificateToPem(cert);
 }
 
-/** A fresh CA with a server and a client certificate. */
-export function testPki(): TestPki {
+/**
+ * A fresh CA with a server and a client certificate. `serverIp` adds that IP address to the server
+ * certificate's names, for tests that connect by address without a TLS server name.
+ */
+export function testPki(options: { serverIp?: string } = {}): TestPki {
   const ca = rsaKey();
   const server = rsaKey();
   const client = rsaKey();
@@ -56,7 +59,7 @@ export function testPki(): TestPki {
     serverCertPem: certificate(server.key, serverName, issuer, [
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
       { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 2, value: serverName }] },
+      { name: "subjectAltName", altNames: [{ type: 2, value: serverName }, ...(options.serverIp === undefined ? [] : [{ type: 7, ip: options.serverIp }])] },
     ]),
     serverKeyPem: server.pem,
     clientCertPem: certificate(client.key, clientName, issuer, [

@@ -11,7 +11,8 @@
  * node-vault still builds every request (URL, token and namespace headers) and interprets every
  * answer (`handleVaultResponse`); this module only moves bytes, with axios' observable behaviour:
  * any status resolves, JSON bodies are parsed (other text is kept as text), a JSON body is sent
- * for `json: {...}`, and redirects are followed (Vault standbys answer 307 to the active node).
+ * for `json: {...}`, and redirects are followed (Vault standbys answer 307 to the active node) —
+ * except from https to http, which axios would follow.
  */
 import { discard, keepAliveAgent, readBody, send, type HttpAgent, type HttpsAgentTls } from "../../kube/transport.ts";
 
@@ -50,6 +51,23 @@ function parseBody(bytes: Buffer): unknown {
 }
 
 /**
+ * Where a redirect leads, or undefined when it is not one to follow: not a redirect status, no
+ * usable Location, or from https to http — the request carries the store's Vault token, which must
+ * not cross the network in clear because a server said so.
+ */
+function redirectTarget(status: number, location: string | undefined, from: URL): URL | undefined {
+  if (!REDIRECTS.has(status) || location === undefined) return undefined;
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return undefined;
+  }
+  if (to.protocol !== "http:" && to.protocol !== "https:") return undefined;
+  return from.protocol === "https:" && to.protocol === "http:" ? undefined : to;
+}
+
+/**
  * A request-promise stand-in for one client. `ca` is the store's CA bundle (PEM), if any; node-vault's
  * own VAULT_SKIP_VERIFY handling arrives as `rpDefaults.strictSSL === false` and is kept.
  */
@@ -81,10 +99,10 @@ export function nodeHttpRequestPromise(ca?: string): RequestPromiseModule {
         }
         for (let hop = 0; ; hop++) {
           const res = await send(url, { method, headers, agent: agentFor(url), ...(body === undefined ? {} : { body }) });
-          const location = res.headers.location;
-          if (REDIRECTS.has(res.statusCode) && location !== undefined && hop < MAX_REDIRECTS) {
+          const next = redirectTarget(res.statusCode, res.headers.location, url);
+          if (next !== undefined && hop < MAX_REDIRECTS) {
             await discard(res);
-            url = new URL(location, url);
+            url = next;
             // As browsers and follow-redirects: 303 (and 301/302 after a POST) continue as a GET.
             if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === "POST")) {
               method = "GET";
