@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { KsealError } from "../errors.ts";
+import { goDurationMs } from "../support/go-duration.ts";
 
 export const CONTROLLERS = ["externalsecret", "sealedsecret", "sopssecret", "rollout"] as const;
 export type ControllerName = (typeof CONTROLLERS)[number];
@@ -60,22 +61,11 @@ export const OPERATOR_HELP = `usage: kseal-operator [flags]
   --log-level LEVEL           trace|debug|info|warn|error (default info)
 `;
 
-/** Go-style durations: 720h, 10s, 1h30m, 250ms. */
+/** A flag's Go duration (720h, 10s, 1h30m, 250ms; src/support/go-duration.ts), in milliseconds. */
 export function parseDuration(text: string, flag: string): number {
-  if (text === "0") return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const n = Number(m[1]);
-    const unit = m[2];
-    total += n * (unit === "h" ? 3_600_000 : unit === "m" ? 60_000 : unit === "s" ? 1000 : 1);
-    matched = re.lastIndex;
-  }
-  if (matched !== text.length || text === "") {
-    throw new KsealError("CLI_USAGE", `${flag}: "${text}" is not a duration like 720h, 10s or 1h30m`);
-  }
-  return total;
+  const ms = goDurationMs(text);
+  if (ms === undefined) throw new KsealError("CLI_USAGE", `${flag}: "${text}" is not a duration like 720h, 10s or 1h30m`);
+  return ms;
 }
 
 function port(text: string | undefined, fallback: number, flag: string): number {

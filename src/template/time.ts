@@ -2,11 +2,11 @@ import type { ParamType } from "./exec.ts";
 import { formatTime, timeString } from "./fmt.ts";
 import type { GoObject, GoTime, Value } from "./value.ts";
 import { int, utf8 } from "./value.ts";
+import { parseGoDurationNs } from "../support/go-duration.ts";
 
 /** Go's time.Duration (int64 nanoseconds) and the time.Time methods templates call. */
 
 const SEC = 1_000_000_000n;
-const INT64_MAX = (1n << 63n) - 1n;
 
 function frac(v: bigint, prec: number): string {
   const scale = 10n ** BigInt(prec);
@@ -37,33 +37,9 @@ export function durationString(d: bigint): string {
   return neg ? "-" + out : out;
 }
 
-const UNITS: Record<string, bigint> = { ns: 1n, us: 1000n, "µs": 1000n, "μs": 1000n, ms: 1_000_000n, s: SEC, m: 60n * SEC, h: 3600n * SEC };
-
-/** time.ParseDuration; undefined where Go returns an error. */
+/** time.ParseDuration on a template's (Go byte) string; undefined where Go returns an error. */
 export function parseDuration(b: string): bigint | undefined {
-  let s = utf8(b);
-  let neg = false;
-  if (s.startsWith("-") || s.startsWith("+")) {
-    neg = s.startsWith("-");
-    s = s.slice(1);
-  }
-  if (s === "0") return 0n;
-  if (s === "") return undefined;
-  let total = 0n;
-  while (s !== "") {
-    const m = /^(\d*)(?:\.(\d*))?([^\d.]+)/.exec(s);
-    if (m === null) return undefined;
-    const [all, whole = "", fr, unitName = ""] = m;
-    if (whole === "" && (fr === undefined || fr === "")) return undefined;
-    const unit = UNITS[unitName];
-    if (unit === undefined) return undefined;
-    let v = BigInt(whole === "" ? "0" : whole) * unit;
-    if (fr !== undefined && fr !== "") v += (BigInt(fr) * unit) / 10n ** BigInt(fr.length);
-    total += v;
-    if (total > INT64_MAX + (neg ? 1n : 0n)) return undefined;
-    s = s.slice(all.length);
-  }
-  return neg ? -total : total;
+  return parseGoDurationNs(utf8(b));
 }
 
 // ---- civil time ----

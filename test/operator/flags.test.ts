@@ -8,6 +8,8 @@ describe("kseal-operator flags", () => {
     ["1h30m", 5_400_000, "Go's compound form"],
     ["250ms", 250, "milliseconds"],
     ["0", 0, "zero disables renewal"],
+    ["1.5h", 5_400_000, "Go's fractions"],
+    [".5s", 500, "Go's fraction without a whole part"],
   ] as const)("parses duration %s → %s ms (%s)", (text, ms, _why) => {
     expect(parseDuration(text, "--x")).toBe(ms);
   });
