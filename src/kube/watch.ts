@@ -89,6 +89,11 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly log?: InformerLog;
   /** Observes every failure (for metrics); `gone` is true for 410. */
   readonly onError?: (e: unknown, gone: boolean) => void;
+  /**
+   * Keep an index by namespace for {@link Informer.listNamespace} (client-go's namespace index).
+   * Off by default: it costs a second map entry per object, paid only by informers asked per namespace.
+   */
+  readonly indexNamespaces?: boolean;
 }
 
 /** The key of an object: `namespace/name` or `name`. */
@@ -108,6 +113,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #log: InformerLog | undefined;
   readonly #onError: ((e: unknown, gone: boolean) => void) | undefined;
   readonly #cache = new Map<ObjectKey, T>();
+  /** namespace → that namespace's objects (with `indexNamespaces`; cluster-scoped objects under ""). */
+  readonly #byNamespace: Map<string, Map<ObjectKey, T>> | undefined;
   readonly #listeners = new Set<(c: Change<T>) => void>();
   #synced = false;
   #syncWaiters: (() => void)[] = [];
@@ -123,6 +130,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#capMs = options.backoff?.capMs ?? 30_000;
     this.#log = options.log;
     this.#onError = options.onError;
+    this.#byNamespace = options.indexNamespaces === true ? new Map() : undefined;
   }
 
   /** A cached object, or undefined. Do not mutate it. */
@@ -135,8 +143,38 @@ export class Informer<T extends KubeObject = KubeObject> {
     return [...this.#cache.values()];
   }
 
+  /**
+   * The cached objects of one namespace (a snapshot). With `indexNamespaces` it costs what the
+   * namespace holds; without, a scan of the whole cache.
+   */
+  listNamespace(namespace: string): T[] {
+    if (this.#byNamespace !== undefined) return [...(this.#byNamespace.get(namespace)?.values() ?? [])];
+    return this.list().filter((o) => (o.metadata?.namespace ?? "") === namespace);
+  }
+
   keys(): ObjectKey[] {
     return [...this.#cache.keys()];
+  }
+
+  #put(key: ObjectKey, obj: T): void {
+    this.#cache.set(key, obj);
+    if (this.#byNamespace === undefined) return;
+    const ns = obj.metadata?.namespace ?? "";
+    let objects = this.#byNamespace.get(ns);
+    if (objects === undefined) {
+      objects = new Map();
+      this.#byNamespace.set(ns, objects);
+    }
+    objects.set(key, obj);
+  }
+
+  #remove(key: ObjectKey, obj: T): void {
+    this.#cache.delete(key);
+    if (this.#byNamespace === undefined) return;
+    const ns = obj.metadata?.namespace ?? "";
+    const objects = this.#byNamespace.get(ns);
+    objects?.delete(key);
+    if (objects?.size === 0) this.#byNamespace.delete(ns);
   }
 
   get size(): number {
@@ -261,7 +299,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         compactForCache(event.object);
         const key = keyOf(event.object);
         const old = this.#cache.get(key);
-        this.#cache.set(key, event.object);
+        this.#put(key, event.object);
         this.#emit(old === undefined
           ? { key, type: "added", object: event.object, initial: false }
           : { key, type: "updated", object: event.object, old, initial: false });
@@ -269,7 +307,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       case "DELETED": {
         const key = keyOf(event.object);
-        this.#cache.delete(key);
+        const old = this.#cache.get(key);
+        if (old !== undefined) this.#remove(key, old);
         this.#emit({ key, type: "deleted", object: event.object, initial: false });
         return rvOf(event.object);
       }
@@ -287,13 +326,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       const key = keyOf(obj);
       seen.add(key);
       const old = this.#cache.get(key);
-      this.#cache.set(key, obj);
+      this.#put(key, obj);
       if (old === undefined) this.#emit({ key, type: "added", object: obj, initial });
       else if (rvOf(old) !== rvOf(obj)) this.#emit({ key, type: "updated", object: obj, old, initial });
     }
     for (const [key, obj] of [...this.#cache]) {
       if (seen.has(key)) continue;
-      this.#cache.delete(key);
+      this.#remove(key, obj);
       this.#emit({ key, type: "deleted", object: obj, initial });
     }
     if (!this.#synced) {

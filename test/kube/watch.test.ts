@@ -145,6 +145,36 @@ describe("Informer", () => {
     await running;
   });
 
+  it.each([true, false])("lists one namespace's objects through watch events and relists (index: %s)", async (indexNamespaces) => {
+    const inNs = (namespace: string, name: string, rv: string): KubeObject => ({ metadata: { namespace, name, resourceVersion: rv } });
+    const names = (objects: KubeObject[]): string[] => objects.map((o) => o.metadata?.name ?? "").sort();
+    const s = scriptedSource();
+    s.listing = { items: [inNs("a", "x", "1"), inNs("a", "y", "1"), inNs("b", "x", "1")], rv: "1" };
+    const inf = new Informer({ name: "t", source: s.source, clock: new ManualClock(), indexNamespaces });
+    const ac = new AbortController();
+    const running = inf.run(ac.signal);
+    await inf.waitForSync();
+    await flush();
+    expect(names(inf.listNamespace("a"))).toEqual(["x", "y"]);
+    expect(names(inf.listNamespace("b"))).toEqual(["x"]);
+    last(s.watches).emit({ type: "ADDED", object: inNs("b", "z", "2") });
+    last(s.watches).emit({ type: "MODIFIED", object: inNs("a", "x", "3") });
+    last(s.watches).emit({ type: "DELETED", object: inNs("a", "y", "4") });
+    expect(names(inf.listNamespace("a"))).toEqual(["x"]);
+    expect(inf.listNamespace("a")[0]?.metadata?.resourceVersion).toBe("3");
+    expect(names(inf.listNamespace("b"))).toEqual(["x", "z"]);
+    // A relist that misses a namespace's last object empties it; a new namespace appears.
+    s.listing = { items: [inNs("b", "x", "5"), inNs("c", "w", "5")], rv: "5" };
+    last(s.watches).emit({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired" } });
+    await flush();
+    expect(inf.listNamespace("a")).toEqual([]);
+    expect(names(inf.listNamespace("b"))).toEqual(["x"]);
+    expect(names(inf.listNamespace("c"))).toEqual(["w"]);
+    expect(inf.listNamespace("nowhere")).toEqual([]);
+    ac.abort();
+    await running;
+  });
+
   it("keeps retrying a failing list with backoff until it succeeds, and only then reports synced", async () => {
     const s = scriptedSource();
     s.failLists = 3;

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppsV1Api } from "@kubernetes/client-node";
-import { reloadingDeployment } from "./fixtures.ts";
+import { reloadingDaemonSet, reloadingDeployment, reloadingStatefulSet } from "./fixtures.ts";
 import { KubeHttp, type HttpMethod, type RequestOptions } from "../../src/kube/index.ts";
 import {
   RESTARTED_AT_ANNOTATION, RESTART_REASON_ANNOTATION, RolloutController, SECRET_DIGESTS_ANNOTATION, fingerprint, formatDigests,
@@ -37,11 +37,11 @@ class CountingHttp extends KubeHttp {
 }
 
 /** One controller "process": its own client, informers, planner and digest key derivation. */
-async function startController(debounceMs: number): Promise<{
+async function startController(debounceMs: number, watchNamespace: string | undefined = ns.name): Promise<{
   rollout: RolloutController; http: CountingHttp; report: (name: string, value: string) => void; stop: () => Promise<void>;
 }> {
   const http = new CountingHttp(kube.access);
-  const rollout = new RolloutController({ http, namespace: ns.name, debounceMs });
+  const rollout = new RolloutController({ http, namespace: watchNamespace, debounceMs });
   const ac = new AbortController();
   const informers = rollout.runInformers(ac.signal);
   await waitFor("workload caches", () => Promise.resolve(rollout.hasSynced()));
@@ -171,5 +171,47 @@ describe("rollout restarts across controller restarts", () => {
       await second.stop();
     }
     expect(await read("steady")).toEqual(before);
+  });
+});
+
+/** The annotations the rollout controller writes on any workload kind. */
+async function readWorkload(kind: "StatefulSet" | "DaemonSet" | "Deployment", namespace: string, name: string): Promise<{ digests?: string; restartedAt?: string }> {
+  const w = kind === "StatefulSet"
+    ? await apps.readNamespacedStatefulSet({ namespace, name })
+    : kind === "DaemonSet" ? await apps.readNamespacedDaemonSet({ namespace, name }) : await apps.readNamespacedDeployment({ namespace, name });
+  const digests = w.metadata?.annotations?.[SECRET_DIGESTS_ANNOTATION];
+  const restartedAt = w.spec?.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION];
+  return { ...(digests === undefined ? {} : { digests }), ...(restartedAt === undefined ? {} : { restartedAt }) };
+}
+
+describe("StatefulSets, DaemonSets, and other namespaces", () => {
+  it("records and restarts a StatefulSet and a DaemonSet as a Deployment; a workload in another namespace asking for a Secret of that name is left alone", async () => {
+    const other = await createNamespace(kube, `${import.meta.filename}-other`);
+    try {
+      await apps.createNamespacedStatefulSet({ namespace: ns.name, body: reloadingStatefulSet("sts", "shared-creds") });
+      await apps.createNamespacedDaemonSet({ namespace: ns.name, body: reloadingDaemonSet("ds", "shared-creds") });
+      await apps.createNamespacedDeployment({ namespace: other.name, body: reloadingDeployment("elsewhere", "shared-creds") });
+      // Every namespace watched: the report names its namespace, and only that one's workloads count.
+      const c = await startController(300, undefined);
+      try {
+        c.report("shared-creds", "v1");
+        await waitFor("records", async () => (await readWorkload("StatefulSet", ns.name, "sts")).digests !== undefined
+          && (await readWorkload("DaemonSet", ns.name, "ds")).digests !== undefined, 10_000, 50);
+        expect(await readWorkload("StatefulSet", ns.name, "sts")).toEqual({ digests: recordFor("shared-creds", "v1") });
+        expect(await readWorkload("DaemonSet", ns.name, "ds")).toEqual({ digests: recordFor("shared-creds", "v1") });
+        c.report("shared-creds", "v2");
+        await waitFor("restarts", async () => (await readWorkload("StatefulSet", ns.name, "sts")).restartedAt !== undefined
+          && (await readWorkload("DaemonSet", ns.name, "ds")).restartedAt !== undefined, 10_000, 50);
+        await sleep(1000); // three debounce windows: exactly one restart each
+        expect(c.rollout.restarts).toBe(2);
+        expect((await readWorkload("StatefulSet", ns.name, "sts")).digests).toBe(recordFor("shared-creds", "v2"));
+        expect((await readWorkload("DaemonSet", ns.name, "ds")).digests).toBe(recordFor("shared-creds", "v2"));
+        expect(await readWorkload("Deployment", other.name, "elsewhere")).toEqual({});
+      } finally {
+        await c.stop();
+      }
+    } finally {
+      await other.remove();
+    }
   });
 });
