@@ -394,7 +394,7 @@ export async function runOperator(flags: OperatorFlags): Promise<RunningOperator
       const ces = new Informer<KubeObject>({ name: "clusterexternalsecrets", source: httpSource(http, CLUSTER_EXTERNAL_SECRETS), log });
       informers.push(ces);
       // Namespaces from the informer this controller already waits for, not a LIST per reconcile.
-      const cesPorts = kubeCesPorts(http, Date.now, () => namespaces.list());
+      const cesPorts = kubeCesPorts(http, () => namespaces.list());
       addController({
         name: "clusterexternalsecret",
         informer: ces,

@@ -14,6 +14,8 @@ const MERGE = setHeaderOptions("Content-Type", "application/merge-patch+json");
 const nss: { name: string; remove: () => Promise<void> }[] = [];
 const label = uniqueName("ces-label");
 const cesName = uniqueName("ces");
+/** The updates the reconciles made (creates and deletes are checked on the objects). */
+const writes: string[] = [];
 
 async function esExists(ns: string, name: string): Promise<boolean> {
   try {
@@ -26,7 +28,18 @@ async function esExists(ns: string, name: string): Promise<boolean> {
 
 async function reconcile(): Promise<{ provisionedNamespaces: string[]; failedNamespaces: { namespace: string; reason: string }[]; conditions: { status: string; message: string }[] }> {
   const raw: unknown = await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName });
-  await reconcileClusterExternalSecret(raw, kubeCesPorts(new KubeHttp(kube.access)));
+  const ports = kubeCesPorts(new KubeHttp(kube.access));
+  await reconcileClusterExternalSecret(raw, {
+    ...ports,
+    replaceExternalSecret: (ns, name, body) => {
+      writes.push(`replace ${ns}/${name}`);
+      return ports.replaceExternalSecret(ns, name, body);
+    },
+    writeStatus: (name, status) => {
+      writes.push(`status ${name}`);
+      return ports.writeStatus(name, status);
+    },
+  });
   const got = (await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName })) as { status: never };
   return got.status;
 }
@@ -75,6 +88,30 @@ describe("ClusterExternalSecret", () => {
     expect(es.metadata.labels.team).toBe("x");
     expect(es.metadata.ownerReferences[0]).toMatchObject({ kind: "ClusterExternalSecret", name: cesName });
     expect(es.spec.target.creationPolicy).toBe("Owner");
+  });
+
+  it("writes nothing when nothing changed: the ExternalSecrets and the status keep their resourceVersions", async () => {
+    const esVersion = async (): Promise<string> =>
+      ((await kube.custom.getNamespacedCustomObject({ ...G, namespace: nsName(2), plural: "externalsecrets", name: "shared" })) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const cesVersion = async (): Promise<string> =>
+      ((await kube.custom.getClusterCustomObject({ ...G, plural: "clusterexternalsecrets", name: cesName })) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const [es0, ces0] = [await esVersion(), await cesVersion()];
+    writes.length = 0;
+    const status = await reconcile();
+    expect(status.provisionedNamespaces).toEqual([nsName(0), nsName(2)].sort());
+    expect(writes).toEqual([]);
+    expect([await esVersion(), await cesVersion()]).toEqual([es0, ces0]);
+    // A change of what the ExternalSecrets should carry is written, and only that.
+    await kube.custom.patchClusterCustomObject({
+      ...G, plural: "clusterexternalsecrets", name: cesName, body: { spec: { externalSecretMetadata: { labels: { team: "y" } } } },
+    }, MERGE);
+    const ces1 = await cesVersion();
+    await reconcile();
+    expect(writes).toEqual([nsName(0), nsName(2)].sort().map((n) => `replace ${n}/shared`));
+    const es = (await kube.custom.getNamespacedCustomObject({ ...G, namespace: nsName(2), plural: "externalsecrets", name: "shared" })) as { metadata: { labels: Record<string, string>; resourceVersion: string } };
+    expect(es.metadata.labels.team).toBe("y");
+    expect(es.metadata.resourceVersion).not.toBe(es0);
+    expect(await cesVersion()).toBe(ces1);
   });
 
   it("removes the ExternalSecret of a namespace that stops matching, and leaves foreign ones", async () => {

@@ -6,16 +6,18 @@
  * namespaces get an ExternalSecret and which lose theirs (a namespace that stopped matching); the
  * reconcile creates/updates them with an owner reference to the ClusterExternalSecret, refuses to
  * take over an ExternalSecret it does not own (reported in failedNamespaces), deletes those of
- * namespaces that no longer match, and writes status once.
+ * namespaces that no longer match, and writes status once. As ESO's CreateOrUpdate, an
+ * ExternalSecret that already says what it should is not written again, and an unchanged status is
+ * not patched: a ClusterExternalSecret's periodic reconcile (`refreshTime`) costs reads, not writes.
  */
 import { KsealError, safeMessage } from "../../errors.ts";
 import type { Outcome } from "../../kube/outcome.ts";
 import { ok, retry, terminal } from "../../kube/outcome.ts";
 import { parseClusterExternalSecret } from "../externalsecret/parse.ts";
-import { rfc3339 } from "../externalsecret/status.ts";
 import type { ClusterExternalSecret } from "../externalsecret/types.ts";
 import { ANNOTATION_FORCE_SYNC, API_VERSION } from "../externalsecret/types.ts";
 import { selectorMatches, type NamespaceInfo } from "../secretstore/index.ts";
+import { canonicalJson } from "../../support/canonical-json.ts";
 
 /** Label on each generated ExternalSecret naming its ClusterExternalSecret. */
 export const LABEL_CES_OWNER = "externalsecrets.external-secrets.io/owner";
@@ -68,6 +70,42 @@ export function externalSecretFor(ces: ClusterExternalSecret, namespace: string)
 export interface ExistingEs {
   readonly resourceVersion: string;
   readonly ownerUids: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly spec: unknown;
+}
+
+/**
+ * Pure: does the existing ExternalSecret already carry what {@link externalSecretFor} would write
+ * (labels, annotations and spec exactly; the caller has checked the owner)? A spec the API server
+ * defaulted differently from the ClusterExternalSecret's copy compares unequal and is rewritten —
+ * the safe side.
+ */
+export function externalSecretUpToDate(existing: ExistingEs, body: Record<string, unknown>): boolean {
+  const md = body.metadata as { labels?: unknown; annotations?: unknown };
+  return canonicalJson(existing.labels) === canonicalJson(md.labels ?? {})
+    && canonicalJson(existing.annotations) === canonicalJson(md.annotations ?? {})
+    && canonicalJson(existing.spec) === canonicalJson(body.spec);
+}
+
+/**
+ * Pure: the status to write, and whether it differs from `previous` (the object's current status).
+ * The condition has type, status and message only: ESO's ClusterExternalSecret condition has no
+ * lastTransitionTime, and its CRD (ours is the same) prunes one.
+ */
+export function nextCesStatus(
+  previous: unknown, esName: string, provisioned: readonly string[], failed: readonly { namespace: string; reason: string }[],
+): { status: Record<string, unknown>; changed: boolean } {
+  const allOk = failed.length === 0;
+  const status: Record<string, unknown> = {
+    externalSecretName: esName,
+    provisionedNamespaces: provisioned,
+    failedNamespaces: failed,
+    conditions: [{ type: "Ready", status: allOk ? "True" : "False", message: allOk ? "all namespaces provisioned" : "one or more namespaces failed" }],
+  };
+  const before = (typeof previous === "object" && previous !== null ? previous : {}) as Record<string, unknown>;
+  const same = Object.keys(status).every((k) => canonicalJson(before[k] ?? null) === canonicalJson(status[k]));
+  return { status, changed: !same };
 }
 
 export interface CesPorts {
@@ -77,7 +115,6 @@ export interface CesPorts {
   replaceExternalSecret(namespace: string, name: string, body: Record<string, unknown>): Promise<void>;
   deleteExternalSecret(namespace: string, name: string): Promise<void>;
   writeStatus(name: string, status: Record<string, unknown>): Promise<void>;
-  now(): number;
 }
 
 /** Reconciles one ClusterExternalSecret; comes back after `spec.refreshTime` (default 1m). */
@@ -102,7 +139,7 @@ export async function reconcileClusterExternalSecret(raw: unknown, ports: CesPor
         else if (!mine(existing)) {
           failed.push({ namespace: ns, reason: REASON_ALREADY_EXISTS });
           continue;
-        } else {
+        } else if (!externalSecretUpToDate(existing, body)) {
           const md = body.metadata as Record<string, unknown>;
           await ports.replaceExternalSecret(ns, plan.esName, { ...body, metadata: { ...md, resourceVersion: existing.resourceVersion } });
         }
@@ -117,19 +154,8 @@ export async function reconcileClusterExternalSecret(raw: unknown, ports: CesPor
       if (existing !== undefined && mine(existing)) await ports.deleteExternalSecret(ns, plan.esName);
     }
     const allOk = failed.length === 0;
-    await ports.writeStatus(ces.metadata.name, {
-      externalSecretName: plan.esName,
-      provisionedNamespaces: provisioned,
-      failedNamespaces: failed,
-      conditions: [
-        {
-          type: "Ready",
-          status: allOk ? "True" : "False",
-          message: allOk ? "all namespaces provisioned" : "one or more namespaces failed",
-          lastTransitionTime: rfc3339(ports.now()),
-        },
-      ],
-    });
+    const next = nextCesStatus((raw as { status?: unknown }).status, plan.esName, provisioned, failed);
+    if (next.changed) await ports.writeStatus(ces.metadata.name, next.status);
     return allOk ? ok(ces.spec.refreshTimeMs) : retry(new KsealError("CES_NAMESPACES_FAILED", `${String(failed.length)} namespace(s) failed`), ces.spec.refreshTimeMs);
   } catch (e: unknown) {
     return retry(e instanceof Error ? e : new Error(safeMessage(e)));

@@ -19,7 +19,7 @@ function namespaceInfo(n: NamespaceObject): NamespaceInfo & { terminating: boole
  * `cachedNamespaces`: a synced Namespace informer's objects. Given, every reconcile selects from it
  * instead of listing all Namespaces from the API server; absent, each reconcile lists them.
  */
-export function kubeCesPorts(http: KubeHttp, now: () => number = Date.now, cachedNamespaces?: () => readonly NamespaceObject[]): CesPorts {
+export function kubeCesPorts(http: KubeHttp, cachedNamespaces?: () => readonly NamespaceObject[]): CesPorts {
   return {
     async listNamespaces() {
       return (cachedNamespaces?.() ?? (await http.list(NAMESPACES)).items).map(namespaceInfo);
@@ -27,7 +27,13 @@ export function kubeCesPorts(http: KubeHttp, now: () => number = Date.now, cache
     async getExternalSecret(namespace, name): Promise<ExistingEs | undefined> {
       const es = await http.get(EXTERNAL_SECRETS, namespace, name);
       if (es === null) return undefined;
-      return { resourceVersion: es.metadata?.resourceVersion ?? "", ownerUids: (es.metadata?.ownerReferences ?? []).map((r) => r.uid) };
+      return {
+        resourceVersion: es.metadata?.resourceVersion ?? "",
+        ownerUids: (es.metadata?.ownerReferences ?? []).map((r) => r.uid),
+        labels: es.metadata?.labels ?? {},
+        annotations: es.metadata?.annotations ?? {},
+        spec: (es as { spec?: unknown }).spec,
+      };
     },
     async createExternalSecret(namespace, body) {
       await http.create(EXTERNAL_SECRETS, namespace, body);
@@ -41,6 +47,5 @@ export function kubeCesPorts(http: KubeHttp, now: () => number = Date.now, cache
     async writeStatus(name, status) {
       await http.mergePatch(CLUSTER_EXTERNAL_SECRETS, undefined, name, { status }, { subresource: "status" });
     },
-    now,
   };
 }
