@@ -51,7 +51,7 @@ export const KLOG_OPTIONS = {
   legacy_stderr_threshold_behavior: { type: "boolean" },
 } as const;
 
-export const KUBE_FLAGS_HELP = `kubectl connection flags (override the kubeconfig's context; --server works without a kubeconfig):
+export const KUBE_CONNECTION_HELP = `kubectl connection flags (override the kubeconfig's context; --server works without a kubeconfig):
   --server URL, --token T         API server and bearer token
   --certificate-authority FILE    CA to trust (replaces the kubeconfig's)
   --insecure-skip-tls-verify      do not verify the server's certificate
@@ -63,30 +63,24 @@ export const KUBE_FLAGS_HELP = `kubectl connection flags (override the kubeconfi
   --request-timeout D             per request: 0 (none, default), 30 (seconds), 10s, 1m, 1h
   --disable-compression           accepted; kseal never asks for compressed responses
   --proxy-url URL                 not supported: refused (set proxy-url in the kubeconfig instead)
-klog flags, accepted and ignored (kseal writes no klog log):
+`;
+
+const KLOG_HELP = `klog flags, accepted and ignored (kseal writes no klog log):
   -v, --v N, --vmodule, --logtostderr, --alsologtostderr, --alsologtostderrthreshold,
   --stderrthreshold, --log_dir, --log_file, --log_file_max_size, --log_backtrace_at,
   --add_dir_header, --skip_headers, --skip_log_headers, --one_output,
   --legacy_stderr_threshold_behavior
 `;
 
-interface ConnectionValues {
-  readonly server?: string | undefined;
-  readonly token?: string | undefined;
-  readonly "certificate-authority"?: string | undefined;
-  readonly "insecure-skip-tls-verify"?: boolean | undefined;
-  readonly "tls-server-name"?: string | undefined;
-  readonly "client-certificate"?: string | undefined;
-  readonly "client-key"?: string | undefined;
-  readonly cluster?: string | undefined;
-  readonly user?: string | undefined;
-  readonly username?: string | undefined;
-  readonly password?: string | undefined;
-  readonly as?: string | undefined;
-  readonly "as-group"?: string[] | undefined;
-  readonly "as-uid"?: string | undefined;
-  readonly "proxy-url"?: string | undefined;
-}
+export const KUBE_FLAGS_HELP = KUBE_CONNECTION_HELP + KLOG_HELP;
+
+/** What parseArgs gives for one option of {@link KUBE_CONNECTION_OPTIONS}. */
+type OptionValue<O> = O extends { readonly type: "boolean" } ? boolean : O extends { readonly multiple: true } ? string[] : string;
+
+/** The parsed connection flags, typed from the options table itself. */
+type ConnectionValues = {
+  readonly [K in keyof typeof KUBE_CONNECTION_OPTIONS]?: OptionValue<(typeof KUBE_CONNECTION_OPTIONS)[K]> | undefined;
+};
 
 /**
  * The overrides the parsed flags ask for, file paths made absolute against `cwd`. Empty strings

@@ -26,6 +26,8 @@ import { peerBin } from "../peers/process.ts";
 import { createNamespace, testKube } from "../support/kube.ts";
 import { adminToken } from "../support/processes.ts";
 import { startServiceProxy } from "../support/service-proxy.ts";
+import { KeyRing, parseDocuments, printObject, sealSecret, unsealSealedSecret, type SealedSecret } from "../../src/sealing/index.ts";
+import { testKey } from "../sealing/support.ts";
 
 const kube = testKube();
 const peers = inject("peers");
@@ -202,5 +204,33 @@ describe("kseal --fetch-cert side by side with kubeseal, through the loopback Se
     expect(theirs.stdout).toMatch(/^kubeseal version: v\d+\.\d+\.\d+\n$/);
     const version = (JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
     expect(await runCliCaptured(["--version"])).toEqual({ code: 0, stdout: `kseal version: ${version}\n`, stderr: "" });
+  });
+});
+
+describe("kseal reseal with kubectl's connection flags, through the stand-in", () => {
+  it("fetches the newest certificate with --server --token --certificate-authority and no kubeconfig, as --fetch-cert does", async () => {
+    const old = testKey(new Date("2024-01-01T00:00:00Z"));
+    const cur = testKey(new Date("2025-01-01T00:00:00Z"));
+    mkdirSync(join(dir, "reseal-repo"));
+    writeFileSync(join(dir, "reseal-keys.pem"), old.privateKeyPem + cur.privateKeyPem);
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "apps" }, stringData: { pw: "pw-db" } };
+    writeFileSync(join(dir, "reseal-repo/db.yaml"), printObject(sealSecret(secret, { publicKey: old.key.publicKey }), "yaml"));
+    const connection = ["--server", standIn.server, "--token", standIn.token, "--certificate-authority", standIn.caFile];
+    const saved = pem;
+    pem = cur.certificatePem; // the stand-in controller now serves the newest key's certificate
+    try {
+      const wrong = await kseal(["reseal", "--recovery-private-key", "reseal-keys.pem", "--server", standIn.server, "--token", "not-the-token", "--certificate-authority", standIn.caFile, "reseal-repo"]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain("KUBE_UNAUTHORIZED");
+      const r = await kseal(["reseal", "--recovery-private-key", "reseal-keys.pem", ...connection, "--insecure-skip-tls-verify=false", "reseal-repo"]);
+      expect(r.stderr).toContain("reseal: 1 resealed, 0 unchanged, 0 failed");
+      expect(r.code).toBe(0);
+    } finally {
+      pem = saved;
+    }
+    const ss = parseDocuments(readFileSync(join(dir, "reseal-repo/db.yaml"), "utf8"))[0]?.object as SealedSecret;
+    // Only the newest key opens it now: it was sealed with the certificate the flags fetched.
+    expect(unsealSealedSecret(ss, new KeyRing([cur.key])).data?.pw).toBe(Buffer.from("pw-db").toString("base64"));
+    expect(() => unsealSealedSecret(ss, new KeyRing([old.key]))).toThrow();
   });
 });

@@ -4,7 +4,8 @@
  *
  * Works offline: the private keys come from `--recovery-private-key` (PEM keys or key-Secret
  * backups, comma-separated), the newest key's certificate from `--cert` /
- * `$SEALED_SECRETS_CERT` / the controller (`--controller-name/-namespace`, via the API proxy).
+ * `$SEALED_SECRETS_CERT` / the controller (`--controller-name/-namespace`, via the API proxy, with
+ * the kubeconfig and kubectl's connection flags exactly as `kseal --fetch-cert` takes them).
  * The plaintext never leaves this process and the controller needs no new endpoint.
  *
  * A value already sealed with the newest key is left as it is; a file none of whose values
@@ -34,6 +35,7 @@ import {
 import { writeFileAtomic } from "../atomic.ts";
 import { usageError, type CliIO, type Command } from "../command.ts";
 import { command as sealCommand } from "./seal.ts";
+import { KUBE_CONNECTION_HELP, KUBE_CONNECTION_OPTIONS, normalizeGoBooleans } from "../kube-flags.ts";
 
 const HELP = `usage: kseal reseal --recovery-private-key F[,F…] [--cert FILE|URL] DIR…
 
@@ -41,9 +43,24 @@ Re-encrypts every SealedSecret (*.yaml, *.yml, *.json) under DIR… with the new
   --recovery-private-key F[,F…]  keys that open the current values (PEM or key-Secret backups)
   --cert FILE|URL                the newest key's certificate (else $SEALED_SECRETS_CERT,
                                  else fetched from --controller-name/--controller-namespace)
+  --controller-name N, --controller-namespace NS   where the controller runs
+  --kubeconfig FILE, --context NAME                 the cluster to fetch the certificate from
   --dry-run                      report what would change, write nothing
 exit codes: 0 ok, 1 some file failed, 2 usage
-`;
+
+${KUBE_CONNECTION_HELP}`;
+
+/** The options passed on unchanged to the certificate fetch (`kseal --fetch-cert`). */
+const FETCH_OPTIONS = {
+  cert: { type: "string" },
+  "controller-name": { type: "string" },
+  "controller-namespace": { type: "string" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  ...KUBE_CONNECTION_OPTIONS,
+} as const;
+
+const BOOLEAN_FETCH_OPTIONS = new Set(Object.entries(FETCH_OPTIONS).filter(([, o]) => o.type === "boolean").map(([name]) => name));
 
 interface Target {
   readonly publicKey: KeyObject;
@@ -63,15 +80,11 @@ export const command: Command = {
     let parsed;
     try {
       parsed = parseArgs({
-        args: [...args],
+        args: normalizeGoBooleans(args, new Set([...BOOLEAN_FETCH_OPTIONS, "dry-run"])),
         allowPositionals: true,
         options: {
           "recovery-private-key": { type: "string", multiple: true },
-          cert: { type: "string" },
-          "controller-name": { type: "string" },
-          "controller-namespace": { type: "string" },
-          kubeconfig: { type: "string" },
-          context: { type: "string" },
+          ...FETCH_OPTIONS,
           "dry-run": { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
@@ -130,9 +143,11 @@ export const command: Command = {
 /** The newest certificate, obtained exactly as the seal command does (flag, env, controller). */
 async function fetchCertPem(values: Record<string, string | boolean | string[] | undefined>, io: CliIO): Promise<string> {
   const args = ["--fetch-cert"];
-  for (const f of ["cert", "controller-name", "controller-namespace", "kubeconfig", "context"]) {
+  for (const f of Object.keys(FETCH_OPTIONS)) {
     const v = values[f];
     if (typeof v === "string") args.push(`--${f}`, v);
+    else if (v === true) args.push(`--${f}`);
+    else if (Array.isArray(v)) for (const each of v) args.push(`--${f}`, each);
   }
   const chunks: Buffer[] = [];
   const { Writable } = await import("node:stream");
