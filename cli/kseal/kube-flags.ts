@@ -130,6 +130,11 @@ export function parseRequestTimeout(value: string | undefined): number {
   return ms === 0 && /[1-9]/.test(value) ? 1 : ms;
 }
 
+/** The names of an options table's boolean flags, which pflag also takes as `--flag=true|false`. */
+export function booleanOptions(options: Readonly<Record<string, { readonly type: string }>>): ReadonlySet<string> {
+  return new Set(Object.entries(options).filter(([, o]) => o.type === "boolean").map(([name]) => name));
+}
+
 /**
  * Rewrites Go's `--flag=true` / `--flag=false` for the boolean options in `booleans` into what
  * parseArgs takes (`--flag`, or nothing), as pflag accepts both spellings. Throws `CLI_USAGE` for

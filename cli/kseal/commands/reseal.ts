@@ -35,7 +35,7 @@ import {
 import { writeFileAtomic } from "../atomic.ts";
 import { usageError, type CliIO, type Command } from "../command.ts";
 import { command as sealCommand } from "./seal.ts";
-import { KUBE_CONNECTION_HELP, KUBE_CONNECTION_OPTIONS, normalizeGoBooleans } from "../kube-flags.ts";
+import { booleanOptions, KUBE_CONNECTION_HELP, KUBE_CONNECTION_OPTIONS, normalizeGoBooleans } from "../kube-flags.ts";
 
 const HELP = `usage: kseal reseal --recovery-private-key F[,F…] [--cert FILE|URL] DIR…
 
@@ -60,7 +60,14 @@ const FETCH_OPTIONS = {
   ...KUBE_CONNECTION_OPTIONS,
 } as const;
 
-const BOOLEAN_FETCH_OPTIONS = new Set(Object.entries(FETCH_OPTIONS).filter(([, o]) => o.type === "boolean").map(([name]) => name));
+const OPTIONS = {
+  "recovery-private-key": { type: "string", multiple: true },
+  ...FETCH_OPTIONS,
+  "dry-run": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const BOOLEANS = booleanOptions(OPTIONS);
 
 interface Target {
   readonly publicKey: KeyObject;
@@ -80,14 +87,9 @@ export const command: Command = {
     let parsed;
     try {
       parsed = parseArgs({
-        args: normalizeGoBooleans(args, new Set([...BOOLEAN_FETCH_OPTIONS, "dry-run"])),
+        args: normalizeGoBooleans(args, BOOLEANS),
         allowPositionals: true,
-        options: {
-          "recovery-private-key": { type: "string", multiple: true },
-          ...FETCH_OPTIONS,
-          "dry-run": { type: "boolean" },
-          help: { type: "boolean", short: "h" },
-        },
+        options: OPTIONS,
       });
     } catch (e: unknown) {
       throw usageError(e instanceof Error ? (e.message.split("\n")[0] ?? "bad flags") : "bad flags");

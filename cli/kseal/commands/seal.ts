@@ -30,7 +30,7 @@ import {
 } from "../../../src/sealing/index.ts";
 import { writeFileAtomic } from "../atomic.ts";
 import { readAll, usageError, type CliIO, type Command } from "../command.ts";
-import { KLOG_OPTIONS, KUBE_CONNECTION_OPTIONS, KUBE_FLAGS_HELP, kubeOverrides, normalizeGoBooleans, parseRequestTimeout } from "../kube-flags.ts";
+import { booleanOptions, KLOG_OPTIONS, KUBE_CONNECTION_OPTIONS, KUBE_FLAGS_HELP, kubeOverrides, normalizeGoBooleans, parseRequestTimeout } from "../kube-flags.ts";
 import { ksealVersion } from "../version.ts";
 import { controllerProxyPath, kubeClient, type KubeClient, type KubeTarget } from "./seal-kube.ts";
 
@@ -61,8 +61,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** The boolean flags, which pflag also takes as `--flag=true|false`. */
-const BOOLEANS: ReadonlySet<string> = new Set(Object.entries(OPTIONS).filter(([, o]) => o.type === "boolean").map(([name]) => name));
+const BOOLEANS = booleanOptions(OPTIONS);
 
 type Flags = ReturnType<typeof parse>["values"];
 

@@ -7,7 +7,8 @@
  * Canonical input (version-prefixed, unambiguous): `kseal-es-v1\n` then, for each managed key in
  * sorted order, `len(key):key:len(value):value`, then `type:<type>`.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { secretKeyOf } from "../../support/secret-key.ts";
 
 const PREFIX = "v1:";
 const encoder = new TextEncoder();
@@ -23,24 +24,9 @@ function canonical(data: Readonly<Record<string, Uint8Array>>, keys: readonly st
   return Buffer.concat(parts);
 }
 
-/**
- * The KeyObject of each key array: turning raw bytes into a key on every HMAC was a visible share of
- * a cold sync's CPU. The operator has one key array for its lifetime (hmacKeyLoader caches it).
- */
-const keyObjects = new WeakMap<Uint8Array, KeyObject>();
-
-function keyObject(key: Uint8Array): KeyObject {
-  let k = keyObjects.get(key);
-  if (k === undefined) {
-    k = createSecretKey(key);
-    keyObjects.set(key, k);
-  }
-  return k;
-}
-
 /** The annotation value for `keys` of `data` (keys absent from data hash as empty). */
 export function dataHmac(key: Uint8Array, data: Readonly<Record<string, Uint8Array>>, keys: readonly string[], type: string): string {
-  return PREFIX + createHmac("sha256", keyObject(key)).update(canonical(data, keys, type)).digest("base64url");
+  return PREFIX + createHmac("sha256", secretKeyOf(key)).update(canonical(data, keys, type)).digest("base64url");
 }
 
 /** Constant-time check that `annotation` is the HMAC of the observed data. False on any mismatch or malformed value. */

@@ -155,23 +155,21 @@ export class RolloutController {
       this.#early.set(`${change.namespace}/${change.name}`, change);
       return undefined;
     }
-    return this.#observe(change, this.#allWorkloads(change.namespace));
+    return this.#observe(change, this.#workloadsIn(change.namespace));
   }
 
-  /** {@link secretChanged} for many Secrets (e.g. every managed Secret at start), one workload scan. */
+  /** {@link secretChanged} for many Secrets (e.g. every managed Secret at start), one workload list per namespace. */
   secretsChanged(changes: Iterable<SecretChange>): void {
     if (!this.#started) {
       for (const c of changes) this.secretChanged(c);
       return;
     }
     const byNamespace = new Map<string, Workload[]>();
-    for (const w of this.#allWorkloads()) {
-      const ns = w.metadata?.namespace ?? "";
-      const list = byNamespace.get(ns);
-      if (list === undefined) byNamespace.set(ns, [w]);
-      else list.push(w);
+    for (const c of changes) {
+      let workloads = byNamespace.get(c.namespace);
+      if (workloads === undefined) byNamespace.set(c.namespace, workloads = this.#workloadsIn(c.namespace));
+      this.#observe(c, workloads);
     }
-    for (const c of changes) this.#observe(c, byNamespace.get(c.namespace) ?? []);
   }
 
   /** Forgets a deleted Secret's content (workload records keep theirs, see RolloutPlanner.forgetSecret). */
@@ -180,15 +178,14 @@ export class RolloutController {
     this.planner.forgetSecret(namespace, name);
   }
 
-  /** The cached workloads (of `namespace` only, when given), each with its kind. */
-  #allWorkloads(namespace?: string): Workload[] {
+  /**
+   * The cached workloads of `namespace`, each with its kind. A report costs what its namespace holds
+   * (the informers' namespace index), not a scan of every workload.
+   */
+  #workloadsIn(namespace: string): Workload[] {
     const all: Workload[] = [];
     for (const kind of Object.keys(RESOURCES) as WorkloadKind[]) {
-      const informer = this.informers[kind];
-      // A report costs what its namespace holds (the informers' namespace index), not a scan of all.
-      for (const o of namespace === undefined ? informer.list() : informer.listNamespace(namespace)) {
-        all.push({ ...(o as Omit<Workload, "kind">), kind });
-      }
+      for (const o of this.informers[kind].listNamespace(namespace)) all.push({ ...(o as Omit<Workload, "kind">), kind });
     }
     return all;
   }

@@ -15,6 +15,7 @@
  * except from https to http, which axios would follow.
  */
 import { discard, keepAliveAgent, readBody, send, type HttpAgent, type HttpsAgentTls } from "../../kube/transport.ts";
+import { tryParseJson } from "../support.ts";
 
 /** The subset of request-promise options node-vault passes. */
 interface RpOptions {
@@ -36,18 +37,15 @@ export interface RequestPromiseModule {
   defaults(rpDefaults: { strictSSL?: boolean }): (options: RpOptions) => Promise<RpResponse>;
 }
 
-/** As follow-redirects' default cap under axios is 21; Vault needs one hop (standby → active). */
+/** Vault needs one hop (standby → active); axios stopped at 21, a loop is cut off sooner here. */
 const MAX_REDIRECTS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** As axios: parsed JSON, else the text itself (an empty body is ""). */
 function parseBody(bytes: Buffer): unknown {
   const text = bytes.toString("utf8");
-  if (text === "") return "";
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+  const json = text === "" ? undefined : tryParseJson(text);
+  return json === undefined ? text : json;
 }
 
 /**
